@@ -1,0 +1,16 @@
+"""The JSON API (django-ninja) under /api/v1/, its OpenAPI document at /api/v1/openapi.json.
+Each app adds its router here."""
+
+from ninja import NinjaAPI
+
+from accounts.api_auth import api_auth
+from registry.api import router as registry_router
+
+api = NinjaAPI(
+    title="Zhigai API",
+    version="1",
+    description="智改数转网联平台 JSON API. Every response is scoped to the caller's jurisdiction.",
+    urls_namespace="api",
+    auth=api_auth,
+)
+api.add_router("/", registry_router)
