@@ -31,10 +31,14 @@ demo: install
 	ZHIGAI_DEMO=True $(ZHIGAI) generate_demo_data --enterprises $(DEMO_ENTERPRISES) --seed $(DEMO_SEED) --accounts var/demo-accounts.txt
 	$(ZHIGAI) collectstatic --no-input -v 0
 	@cat var/demo-accounts.txt
-	ZHIGAI_DEMO=True $(VENV)/bin/gunicorn config.wsgi --bind 127.0.0.1:8000 --workers 2 --threads 4 --access-logfile -
+	@echo "Serving the demo province on http://127.0.0.1:8000 (Ctrl-C to stop)"
+	export ZHIGAI_DEMO=True; \
+	$(ZHIGAI) db_worker --no-reload -v 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(VENV)/bin/gunicorn config.wsgi --bind 127.0.0.1:8000 --workers 2 --threads 4 --access-logfile -
 
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -q -n 2
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -91,12 +91,12 @@ def world(db) -> World:
     e2 = make_enterprise(county=y, name="秦淮精密有限公司", seq=2)
     e3 = make_enterprise(county=z, name="昆山智造有限公司", seq=3)
     users = {
-        "province": make_user("province", Role.PROVINCE, region=province),
+        "province": make_user("province", Role.PROVINCE, region=province, is_staff=True),
         "city": make_user("city_p", Role.CITY, region=p),
         "county": make_user("county_x", Role.COUNTY, region=x),
         "enterprise": make_user("ent_e1", Role.ENTERPRISE, enterprise=e1),
         "expert": make_user("expert", Role.EXPERT),
         "provider": make_user("provider", Role.PROVIDER),
-        "admin": make_user("admin", Role.ADMIN, is_staff=True, is_superuser=True),
+        "admin": make_user("admin", Role.ADMIN, is_staff=True),
     }
     return World(province, p, q, x, y, z, e1, e2, e3, users)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
 from accounts.models import ApiToken
+from audit.context import actor_become_user
 
 
 class TokenAuth(HttpBearer):
@@ -25,6 +26,7 @@ class TokenAuth(HttpBearer):
         if found.last_used_at is None or now - found.last_used_at > timedelta(minutes=5):
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
         request.user = found.user
+        actor_become_user(found.user)
         return found.user
 
 

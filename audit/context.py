@@ -47,5 +47,12 @@ def acting_as(actor: Actor) -> Iterator[Actor]:
         _current.reset(token)
 
 
+def actor_become_user(user: object) -> None:
+    """The request turned out to be `user`'s (API token authentication runs after the middleware
+    chose the actor). Keeps the IP and request id; the middleware restores the outer actor."""
+    outer = _current.get()
+    _current.set(actor_for_user(user, ip=outer.ip, request_id=outer.request_id))
+
+
 def new_request_id() -> str:
     return uuid.uuid4().hex

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 
 from audit.context import Actor, current_actor
@@ -80,9 +80,42 @@ def audit_record(
     return event
 
 
+_BULK_FIELDS = (
+    "at", "actor_id", "actor_username", "actor_role", "ip", "request_id", "action",
+    "object_type", "object_id", "object_repr", "result", "before", "after", "note",
+)  # fmt: skip
+
+
 def audit_record_many(changes: Iterable[Change], *, actor: Actor | None = None) -> int:
-    """Write many audit rows at once (bulk imports); returns how many were written."""
+    """Write many audit rows at once (bulk imports); returns how many were written.
+
+    One prepared INSERT run with executemany: for 100,000 rows it is several times faster than
+    building model instances for bulk_create, and the rows are the same as audit_record's."""
     who = actor or current_actor()
-    events = [_event(change, who, AuditEvent.Result.OK) for change in changes]
-    AuditEvent.objects.bulk_create(events, batch_size=2000)
-    return len(events)
+    meta = AuditEvent._meta
+    json_field = meta.get_field("before")
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
+
+    def prep(value: Mapping[str, Any] | None) -> Any:
+        return None if value is None else json_field.get_db_prep_save(dict(value), connection)
+
+    rows = [
+        (
+            at, who.user_id, who.username[:150], who.role, who.ip, who.request_id, c.action,
+            c.object_type, c.object_id[:64], c.object_repr[:200], AuditEvent.Result.OK.value,
+            prep(c.before), prep(c.after), c.note,
+        )
+        for c in changes
+    ]  # fmt: skip
+    if rows:
+        columns = ", ".join(
+            connection.ops.quote_name(meta.get_field(f).column) for f in _BULK_FIELDS
+        )
+        sql = (
+            f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "
+            f"VALUES ({', '.join(['%s'] * len(_BULK_FIELDS))})"
+        )
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), 5000):
+                cursor.executemany(sql, rows[start : start + 5000])
+    return len(rows)

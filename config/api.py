@@ -1,9 +1,11 @@
 """The JSON API (django-ninja) under /api/v1/, its OpenAPI document at /api/v1/openapi.json.
 Each app adds its router here."""
 
+from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 
 from accounts.api_auth import api_auth
+from core.api_errors import install as install_error_handlers
 from registry.api import router as registry_router
 
 api = NinjaAPI(
@@ -12,5 +14,7 @@ api = NinjaAPI(
     description="智改数转网联平台 JSON API. Every response is scoped to the caller's jurisdiction.",
     urls_namespace="api",
     auth=api_auth,
+    docs_decorator=login_required,
 )
+install_error_handlers(api)
 api.add_router("/", registry_router)

@@ -1,8 +1,8 @@
-"""Zhigai settings: one file, driven by environment variables (every one is listed in .env.example).
+"""Zhigai settings: one file, driven by environment variables (all listed in .env.example).
 
-Defaults give a working local platform on SQLite (`var/zhigai.sqlite3`, WAL). `DATABASE_URL` switches
-to PostgreSQL. `ZHIGAI_PRODUCTION=True` turns on the HTTPS-only settings and refuses to start without
-`ZHIGAI_SECRET_KEY` and `ZHIGAI_ALLOWED_HOSTS`.
+Defaults give a working local platform on SQLite (`var/zhigai.sqlite3`, WAL). `DATABASE_URL`
+switches to PostgreSQL. `ZHIGAI_PRODUCTION=True` turns on the HTTPS-only settings and refuses to
+start without `ZHIGAI_SECRET_KEY` and `ZHIGAI_ALLOWED_HOSTS`.
 """
 
 import os
@@ -167,6 +167,7 @@ LOGOUT_REDIRECT_URL = "core:home"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.RolePermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -3,6 +3,13 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from registry.access import ENTERPRISE_IMPORTERS, ENTERPRISE_READERS
+
 
 def platform(request: HttpRequest) -> dict[str, Any]:
-    return {"PLATFORM_NAME": settings.PLATFORM_NAME, "DEMO_MODE": settings.DEMO}
+    role = getattr(getattr(request, "user", None), "role", None)
+    return {
+        "PLATFORM_NAME": settings.PLATFORM_NAME,
+        "DEMO_MODE": settings.DEMO,
+        "NAV": {"registry": role in ENTERPRISE_READERS, "import": role in ENTERPRISE_IMPORTERS},
+    }

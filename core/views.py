@@ -1,0 +1,27 @@
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from registry.access import ENTERPRISE_READERS
+from registry.selectors import enterprise_counts_by_city_for_user
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Landing page: what the platform is; for officials, the enterprises in their jurisdiction."""
+    context: dict[str, object] = {}
+    if request.user.is_authenticated and request.user.role in ENTERPRISE_READERS:
+        rows = enterprise_counts_by_city_for_user(user=request.user)
+        context["city_counts"] = rows
+        context["enterprise_total"] = sum(count for _code, _name, count in rows)
+        context["chart"] = {
+            "categories": [name for _code, name, _count in rows],
+            "series": [{"name": "企业数", "data": [count for _code, _name, count in rows]}],
+        }
+    return render(request, "core/home.html", context)
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness and database check for load balancers and `make demo` start-up."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
