@@ -41,7 +41,7 @@ def make_enterprise(
     return Enterprise.objects.create(
         uscc=uscc_make(region_code=county.code, org_body=f"{seq:08d}"),
         name=name,
-        city_id=county.parent_id,
+        city_id=county.parent_id or "",
         county=county,
         industry_id=industry,
         **kw,

@@ -21,7 +21,7 @@ class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
     search_fields = ("username", "first_name", "last_name", "organisation")
     raw_id_fields = ("enterprise",)
     fieldsets = (
-        *BaseUserAdmin.fieldsets[:2],  # type: ignore[misc]
+        *(BaseUserAdmin.fieldsets or ())[:2],
         (_("角色与管辖"), {"fields": ("role", "region", "enterprise", "organisation")}),
         (_("状态"), {"fields": ("is_active", "is_staff", "last_login", "date_joined")}),
     )

@@ -27,7 +27,7 @@ ROLE_MODEL_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 
 
 def _expand(grants: dict[str, tuple[str, ...]]) -> frozenset[str]:
-    perms = set()
+    perms: set[str] = set()
     for label, actions in grants.items():
         config = apps.get_app_config(label)
         for model in config.get_models():

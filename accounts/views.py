@@ -1,7 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.forms import PasswordChangeForm
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
@@ -10,6 +11,8 @@ from django.views.decorators.http import require_POST
 from accounts.forms import ApiTokenForm, LoginForm
 from accounts.models import ApiToken
 from accounts.tokens import api_token_create, api_token_revoke
+from audit.services import audit_record
+from core.types import AuthenticatedRequest
 
 
 class LoginView(auth_views.LoginView):
@@ -22,17 +25,15 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("core:home")
 
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
-        from audit.services import audit_record
-
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
         response = super().form_valid(form)
-        audit_record(action="user.password_change", obj=self.request.user)
+        audit_record(action="user.password_change", obj=form.user)
         messages.success(self.request, _("密码已修改。"))
         return response
 
 
 @login_required
-def tokens(request: HttpRequest) -> HttpResponse:
+def tokens(request: AuthenticatedRequest) -> HttpResponse:
     """The user's own API tokens: list and create (the key is shown once)."""
     new_key = None
     form = ApiTokenForm(request.POST or None)
@@ -49,7 +50,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def token_revoke(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     api_token_revoke(user=request.user, token_id=pk)
     messages.success(request, _("令牌已吊销。"))
     return redirect("accounts:tokens")

@@ -108,9 +108,8 @@ def audit_record_many(changes: Iterable[Change], *, actor: Actor | None = None) 
         for c in changes
     ]  # fmt: skip
     if rows:
-        columns = ", ".join(
-            connection.ops.quote_name(meta.get_field(f).column) for f in _BULK_FIELDS
-        )
+        # Every field here is a plain column named like the field.
+        columns = ", ".join(connection.ops.quote_name(name) for name in _BULK_FIELDS)
         sql = (
             f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "
             f"VALUES ({', '.join(['%s'] * len(_BULK_FIELDS))})"

@@ -145,7 +145,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "zhigai.sqlite3",
+            "NAME": str(VAR_DIR / "zhigai.sqlite3"),
             "OPTIONS": {
                 # IMMEDIATE avoids "database is locked" on write upgrades; FULL loses no commit.
                 "transaction_mode": "IMMEDIATE",

@@ -17,7 +17,7 @@ def _snapshot(obj: Model) -> dict[str, Any]:
 
 class AuditedModelAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Model, form: ModelForm, change: bool) -> None:
-        before = _snapshot(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else None
+        before = _snapshot(type(obj)._default_manager.get(pk=obj.pk)) if change and obj.pk else None
         super().save_model(request, obj, form, change)
         action = "update" if change else "create"
         audit_record(

@@ -257,6 +257,9 @@ class EnterpriseYear(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.year}"
+
 
 class EnterpriseCategory(models.Model):
     """An enterprise holds a category in a given year (the year of recognition or listing)."""
@@ -274,6 +277,9 @@ class EnterpriseCategory(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.category_id} {self.year}"
+
 
 class EnterpriseChain(models.Model):
     """An explicit chain membership beyond the industry-code rule."""
@@ -287,6 +293,9 @@ class EnterpriseChain(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["enterprise", "chain"], name="enterprise_chain_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} → {self.chain_id}"
 
 
 class Contact(models.Model):

@@ -8,11 +8,13 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from accounts.decorators import role_required
+from core.types import AuthenticatedRequest
 from registry.access import ENTERPRISE_EXPORTERS, ENTERPRISE_IMPORTERS, ENTERPRISE_READERS
 from registry.exports import enterprise_export, enterprise_template_write
 from registry.forms import EnterpriseFilterForm, ImportForm
@@ -33,7 +35,7 @@ PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _filter_form(request: HttpRequest) -> EnterpriseFilterForm:
+def _filter_form(request: AuthenticatedRequest) -> EnterpriseFilterForm:
     form = EnterpriseFilterForm(request.GET or None)
     regions = region_list_for_user(user=request.user)
     form.fields["city"].queryset = regions.filter(level=Region.Level.CITY)  # type: ignore[attr-defined]
@@ -59,7 +61,7 @@ def _filters(form: EnterpriseFilterForm) -> EnterpriseFilters:
 
 
 @role_required(*ENTERPRISE_READERS)
-def enterprise_list(request: HttpRequest) -> HttpResponse:
+def enterprise_list(request: AuthenticatedRequest) -> HttpResponse:
     form = _filter_form(request)
     enterprises = enterprise_list_for_user(user=request.user, filters=_filters(form))
     page = Paginator(enterprises, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -75,7 +77,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*ENTERPRISE_READERS)
-def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def enterprise_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     enterprise = enterprise_get_for_user(user=request.user, pk=pk)
     years = list(enterprise_years(enterprise))
     context = {
@@ -100,7 +102,7 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*ENTERPRISE_EXPORTERS)
-def enterprise_export_download(request: HttpRequest) -> HttpResponse:
+def enterprise_export_download(request: AuthenticatedRequest) -> HttpResponseBase:
     """Download the enterprises of the user's jurisdiction (audited by the export service)."""
     fmt = request.GET.get("format", "xlsx")
     if fmt not in ("xlsx", "csv"):
@@ -118,7 +120,7 @@ def enterprise_export_download(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*ENTERPRISE_IMPORTERS)
-def import_template_download(request: HttpRequest) -> HttpResponse:
+def import_template_download(request: AuthenticatedRequest) -> HttpResponseBase:
     buffer = io.BytesIO()
     enterprise_template_write(buffer)
     buffer.seek(0)
@@ -128,7 +130,7 @@ def import_template_download(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*ENTERPRISE_IMPORTERS)
-def import_start(request: HttpRequest) -> HttpResponse:
+def import_start(request: AuthenticatedRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -145,13 +147,13 @@ def import_start(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/import.html", {"form": form, "jobs": jobs})
 
 
-def _job_for_user(request: HttpRequest, pk: int) -> ImportJob:
+def _job_for_user(request: AuthenticatedRequest, pk: int) -> ImportJob:
     """Import jobs are private to whoever started them."""
     return get_object_or_404(ImportJob, pk=pk, created_by=request.user)
 
 
 @role_required(*ENTERPRISE_IMPORTERS)
-def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+def import_job(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     job = _job_for_user(request, pk)
     template = "registry/import_job.html"
     if request.headers.get("HX-Request"):
@@ -160,7 +162,7 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*ENTERPRISE_IMPORTERS)
-def import_job_report(request: HttpRequest, pk: int) -> HttpResponse:
+def import_job_report(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     job = _job_for_user(request, pk)
     path = Path(settings.MEDIA_ROOT) / "imports" / job.report_name
     if not job.report_name or not path.is_file():

@@ -55,12 +55,19 @@ def page(live_server) -> Iterator[object]:
         browser.close()
 
 
+def expect(locator):  # imported lazily: playwright is only needed when chromium is there
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
 def _login(page, username: str) -> None:
     page.goto("/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+    assert "/accounts/login/" not in page.url, "login failed"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -80,9 +87,7 @@ def test_city_official_sees_only_the_citys_enterprises(page, world: World) -> No
     assert world.e3.name not in page.content()
 
     page.fill("input[name=q]", "秦淮")
-    page.wait_for_function(
-        "document.querySelectorAll('[data-testid=enterprise-table] tbody tr').length === 1"
-    )
+    expect(page.locator("[data-testid=enterprise-table] tbody tr")).to_have_count(1)
     assert (
         page.locator("[data-testid=enterprise-table] tbody").inner_text().startswith(world.e2.name)
     )

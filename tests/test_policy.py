@@ -191,7 +191,7 @@ def test_enterprise_list_page_shows_exactly_the_jurisdiction(role: str, world: W
 @pytest.mark.parametrize("role", ["province", "city", "county"])
 def test_enterprise_export_holds_exactly_the_jurisdiction(role: str, world: World) -> None:
     response = _client_for(world, role).get(reverse("registry:enterprise-export") + "?format=csv")
-    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    body = b"".join(response.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
     exported = {row[0] for row in list(csv.reader(io.StringIO(body)))[1:]}
     expected = {getattr(world, key).uscc for key in VISIBLE_ENTERPRISES[role]}
     assert exported == expected

@@ -74,6 +74,8 @@ def test_admin_changes_are_audited(world: World) -> None:
     response = client.post(url, data)
     assert response.status_code == 302, response.content[:500]
     event = AuditEvent.objects.get(action="admin.update")
+    assert event.before is not None
+    assert event.after is not None
     assert (event.before["name"], event.after["name"]) == ("玄武区", "玄武区（改）")
 
 
