@@ -1,6 +1,7 @@
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from registry.access import ENTERPRISE_READERS
 from registry.selectors import enterprise_counts_by_city_for_user
@@ -15,7 +16,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["enterprise_total"] = sum(count for _code, _name, count in rows)
         context["chart"] = {
             "categories": [name for _code, name, _count in rows],
-            "series": [{"name": "企业数", "data": [count for _code, _name, count in rows]}],
+            "series": [{"name": _("企业数"), "data": [count for _code, _name, count in rows]}],
         }
     return render(request, "core/home.html", context)
 

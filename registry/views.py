@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.decorators import role_required
 from core.types import AuthenticatedRequest
@@ -92,7 +93,7 @@ def enterprise_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "categories": [str(y.year) for y in reversed(years)],
             "series": [
                 {
-                    "name": "营业收入（万元）",
+                    "name": _("营业收入（万元）"),
                     "data": [float(y.revenue_10k_yuan or 0) for y in reversed(years)],
                 }
             ],
