@@ -29,3 +29,7 @@ def test_english_is_served_when_chosen(db) -> None:
     assert '<html lang="en">' in html
     assert "Log in" in html
 
+
+def test_chinese_is_served_whatever_the_browser_asks_for(db) -> None:
+    response = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").get(reverse("core:home"))
+    assert '<html lang="zh-hans">' in response.content.decode()
