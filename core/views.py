@@ -3,16 +3,20 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from accounts.models import Role
 from registry.access import ENTERPRISE_READERS
-from registry.selectors import enterprise_counts_by_city_for_user
+from registry.selectors import enterprise_counts_by_region_for_user
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """Landing page: what the platform is; for officials, the enterprises in their jurisdiction."""
     context: dict[str, object] = {}
-    if request.user.is_authenticated and request.user.role in ENTERPRISE_READERS:
-        rows = enterprise_counts_by_city_for_user(user=request.user)
-        context["city_counts"] = rows
+    if request.user.is_authenticated and request.user.role == Role.ENTERPRISE:
+        context["own_enterprise"] = request.user.enterprise
+    elif request.user.is_authenticated and request.user.role in ENTERPRISE_READERS:
+        rows = enterprise_counts_by_region_for_user(user=request.user)
+        context["region_counts"] = rows
+        context["by_county"] = request.user.role != Role.PROVINCE
         context["enterprise_total"] = sum(count for _code, _name, count in rows)
         context["chart"] = {
             "categories": [name for _code, name, _count in rows],

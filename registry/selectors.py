@@ -405,20 +405,25 @@ def category_list() -> QuerySet[Category]:
     return Category.objects.order_by("rank", "code")
 
 
-def enterprise_counts_by_city_for_user(*, user: Any) -> list[tuple[str, str, int]]:
-    """(city code, city name, enterprises) for the enterprises `user` may see, in code order.
-    Province and city officials also get a zero row for each city of their jurisdiction that has
-    no enterprise."""
+def enterprise_counts_by_region_for_user(*, user: Any) -> list[tuple[str, str, int]]:
+    """(region code, name, enterprises) one level below the user's jurisdiction, in code order:
+    per city for the province, per county for a city or county official, with a zero row for
+    each unit that has no enterprise. Others (an enterprise user) get their own city's row."""
+    jurisdiction = jurisdiction_of(user)
+    by_county = bool(jurisdiction.city_code or jurisdiction.county_code)
+    code_field, name_field = (
+        ("county_id", "county__name") if by_county else ("city_id", "city__name")
+    )
     rows = (
         scope_to_enterprises(Enterprise.objects.all(), user)
         .order_by()
-        .values_list("city_id", "city__name")
+        .values_list(code_field, name_field)
         .annotate(n=Count("pk"))
     )
     counts = {code: (name, n) for code, name, n in rows}
-    jurisdiction = jurisdiction_of(user)
-    if jurisdiction.everything or jurisdiction.city_code:
-        cities = scope_regions(Region.objects.filter(level=Region.Level.CITY), user)
-        for code, name in cities.values_list("code", "name"):
+    if jurisdiction.everything or by_county:
+        level = Region.Level.COUNTY if by_county else Region.Level.CITY
+        units = scope_regions(Region.objects.filter(level=level), user)
+        for code, name in units.values_list("code", "name"):
             counts.setdefault(code, (name, 0))
     return [(code, name, n) for code, (name, n) in sorted(counts.items())]

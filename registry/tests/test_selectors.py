@@ -29,7 +29,7 @@ from registry.selectors import (
     cluster_list_for_user,
     enterprise_categories,
     enterprise_chains,
-    enterprise_counts_by_city_for_user,
+    enterprise_counts_by_region_for_user,
     enterprise_get_for_user,
     enterprise_history,
     enterprise_list_for_user,
@@ -508,19 +508,25 @@ def test_cluster_counts_match_in_cluster(world: World) -> None:
     ("role", "expected"),
     [
         ("province", [("3201", "南京市", 2), ("3205", "苏州市", 1)]),
-        ("city", [("3201", "南京市", 2)]),
-        ("county", [("3201", "南京市", 1)]),
+        ("city", [("320102", "玄武区", 1), ("320104", "秦淮区", 1)]),
+        ("county", [("320102", "玄武区", 1)]),
         ("enterprise", [("3201", "南京市", 1)]),
         ("expert", []),
     ],
 )
-def test_enterprise_counts_by_city_are_scoped(
+def test_enterprise_counts_by_region_are_scoped(
     world: World, role: str, expected: list[tuple[str, str, int]]
 ) -> None:
-    assert enterprise_counts_by_city_for_user(user=world.users[role]) == expected
+    assert enterprise_counts_by_region_for_user(user=world.users[role]) == expected
 
 
-def test_enterprise_counts_by_city_lists_empty_cities_for_the_province(world: World) -> None:
+def test_enterprise_counts_list_empty_cities_for_the_province(world: World) -> None:
     make_region("3202", "无锡市", "city", world.province)
-    rows = enterprise_counts_by_city_for_user(user=world.users["province"])
+    rows = enterprise_counts_by_region_for_user(user=world.users["province"])
     assert rows == [("3201", "南京市", 2), ("3202", "无锡市", 0), ("3205", "苏州市", 1)]
+
+
+def test_enterprise_counts_list_empty_counties_for_a_city(world: World) -> None:
+    make_region("320105", "建邺区", "county", world.p)
+    rows = enterprise_counts_by_region_for_user(user=world.users["city"])
+    assert rows == [("320102", "玄武区", 1), ("320104", "秦淮区", 1), ("320105", "建邺区", 0)]
