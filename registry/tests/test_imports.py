@@ -190,8 +190,9 @@ def test_import_updates_only_changed_fields_bumps_version_and_audits_the_diff(
 def planning(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """The diff reads existing rows by whole tables or by chunks of USCCs (one or two rows)."""
     if request.param == "in-chunks":
-        monkeypatch.setattr(imports, "SCAN_SHARE", 0)
-        monkeypatch.setattr(imports, "CHUNK", 3)
+        monkeypatch.setattr("registry.imports.planning.SCAN_SHARE", 0)
+        monkeypatch.setattr("registry.imports.applying.SCAN_SHARE", 0)
+        monkeypatch.setattr("registry.imports.planning.CHUNK", 3)
     return str(request.param)
 
 
@@ -493,7 +494,7 @@ def test_failure_during_apply_leaves_the_database_unchanged(
     def explode(changes: Any) -> int:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(imports, "audit_record_many", explode)
+    monkeypatch.setattr("registry.imports.applying.audit_record_many", explode)
     with pytest.raises(RuntimeError, match="disk full"):
         enterprise_import(path=path, user=None)
 
@@ -507,14 +508,14 @@ def test_enterprise_edited_between_plan_and_write_aborts_the_import(
         tmp_path / "in.xlsx",
         [good_row(100), [world.e1.uscc, "改名有限公司", "320102", "3911", 2024, 1, 1, ""]],
     )
-    plan_make = imports._plan_make
+    plan_make = imports.planning.plan_make
 
     def plan_then_edit(*args: Any) -> Any:
         plan = plan_make(*args)
         Enterprise.objects.filter(pk=world.e1.pk).update(version=7)  # someone else saved
         return plan
 
-    monkeypatch.setattr(imports, "_plan_make", plan_then_edit)
+    monkeypatch.setattr("registry.imports.service.plan_make", plan_then_edit)
     with pytest.raises(imports.ImportConflictError):
         enterprise_import(path=path, user=None)
 
@@ -621,7 +622,7 @@ def test_import_job_failing_during_apply_is_marked_failed_and_applies_nothing(
     world: World, tmp_path: Path, media: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = xlsx_write(tmp_path / "in.xlsx", [good_row(100)])
-    monkeypatch.setattr(imports, "audit_record_many", lambda changes: 1 / 0)
+    monkeypatch.setattr("registry.imports.applying.audit_record_many", lambda changes: 1 / 0)
 
     job = import_job_start(
         user=world.users["province"], uploaded_file=upload_of(path), dry_run=False

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from registry.imports import uscc_check
 from registry.uscc import (
     USCC_BAD_CHARACTERS,
     USCC_BAD_CHECK_DIGIT,
     USCC_WRONG_LENGTH,
     UsccError,
+    uscc_check,
     uscc_make,
     uscc_validate,
 )
