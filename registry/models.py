@@ -349,6 +349,9 @@ class ImportJob(models.Model):
     unchanged = models.PositiveIntegerField(_("未变"), default=0)
     error = models.TextField(_("错误"), blank=True)
     report_name = models.CharField(max_length=80, blank=True)
+    # The first problems and a count per reason, so the page can show why rows were rejected.
+    problems_preview = models.JSONField(_("问题预览"), default=list, blank=True)
+    reason_counts = models.JSONField(_("按原因统计"), default=dict, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:

@@ -6,6 +6,7 @@ report of rejected rows to MEDIA_ROOT/imports/.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,16 @@ def _job_fail(job: ImportJob, message: str) -> None:
     _job_update(job, status=ImportJob.Status.FAILED, error=message, finished_at=timezone.now())
 
 
+PREVIEW_PROBLEMS = 100
+
+
+def _problems_preview(result: ImportResult) -> list[dict[str, Any]]:
+    return [
+        {"row": p.row, "column": p.header or p.column, "value": p.value[:100], "reason": p.reason}
+        for p in result.problems[:PREVIEW_PROBLEMS]
+    ]
+
+
 def _job_finish(job: ImportJob, result: ImportResult) -> None:
     report_name = ""
     if result.problems:
@@ -74,6 +85,8 @@ def _job_finish(job: ImportJob, result: ImportResult) -> None:
     counts = result.counts()
     _job_update(
         job,
+        problems_preview=_problems_preview(result),
+        reason_counts=dict(Counter(problem.reason for problem in result.problems).most_common()),
         status=ImportJob.Status.DONE,
         total_rows=counts.pop("total"),
         processed_rows=result.total,

@@ -604,6 +604,10 @@ def test_import_job_runs_and_writes_counts_and_report(
     assert report_problems(media / "imports" / job.report_name) == {
         (3, "区县代码", imports.UNKNOWN_COUNTY)
     }
+    assert job.problems_preview == [
+        {"row": 3, "column": "区县代码", "value": "x", "reason": imports.UNKNOWN_COUNTY}
+    ]
+    assert job.reason_counts == {imports.UNKNOWN_COUNTY: 1}
     event = AuditEvent.objects.get(action="enterprise.import")
     assert (event.actor_username, event.object_id) == ("province", str(job.pk))
 
