@@ -33,3 +33,16 @@ def test_home_page_is_chinese_by_default(db, client: Client) -> None:
 
 def test_health_check_answers(db, client: Client) -> None:
     assert client.get(reverse("core:healthz")).json() == {"status": "ok"}
+
+
+def test_not_found_page_is_chinese(world: World, client: Client) -> None:
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "页面不存在" in response.content.decode()
+
+
+def test_forbidden_page_is_chinese(world: World, client: Client) -> None:
+    client.force_login(world.users["expert"])
+    response = client.get(reverse("registry:enterprise-list"))
+    assert response.status_code == 403
+    assert "无权访问" in response.content.decode()
