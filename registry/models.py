@@ -7,6 +7,8 @@ Reference tables (Region, Industry, Cluster, Chain, Category) are loaded from da
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -172,19 +174,33 @@ class Category(models.Model):
         return self.name
 
 
-class EnterpriseQuerySet(models.QuerySet["Enterprise"]):
-    def in_chain(self, chain: Chain) -> EnterpriseQuerySet:
-        """Enterprises whose industry the chain covers, or that were added to it explicitly."""
-        return self.filter(
-            models.Q(industry__chains=chain) | models.Q(chain_links__chain=chain)
-        ).distinct()
+def in_chain_q(chain: Any) -> models.Q:
+    """Enterprises in `chain` (a Chain, its code, or an OuterRef to one): those whose industry the
+    chain covers, and those added to it explicitly. IN subqueries, so no DISTINCT is needed."""
+    covered = Chain.industries.through.objects.filter(chain_id=chain).values("industry_id")
+    linked = EnterpriseChain.objects.filter(chain_id=chain).values("enterprise_id")
+    return models.Q(industry_id__in=covered) | models.Q(id__in=linked)
 
-    def in_cluster(self, cluster: Cluster) -> EnterpriseQuerySet:
-        return self.filter(
-            models.Q(industry__clusters=cluster)
-            | models.Q(industry__chains__cluster=cluster)
-            | models.Q(chain_links__chain__cluster=cluster)
-        ).distinct()
+
+def in_cluster_q(cluster: Any) -> models.Q:
+    """Enterprises in `cluster`: covered by the cluster's own industries, by the industries of
+    its chains, or added explicitly to one of its chains."""
+    own = Cluster.industries.through.objects.filter(cluster_id=cluster).values("industry_id")
+    chains = Chain.industries.through.objects.filter(chain__cluster_id=cluster)
+    linked = EnterpriseChain.objects.filter(chain__cluster_id=cluster).values("enterprise_id")
+    return (
+        models.Q(industry_id__in=own)
+        | models.Q(industry_id__in=chains.values("industry_id"))
+        | models.Q(id__in=linked)
+    )
+
+
+class EnterpriseQuerySet(models.QuerySet["Enterprise"]):
+    def in_chain(self, chain: Chain | str) -> EnterpriseQuerySet:
+        return self.filter(in_chain_q(chain))
+
+    def in_cluster(self, cluster: Cluster | str) -> EnterpriseQuerySet:
+        return self.filter(in_cluster_q(cluster))
 
 
 class Enterprise(models.Model):

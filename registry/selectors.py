@@ -44,6 +44,8 @@ from registry.models import (
     EnterpriseYear,
     Industry,
     Region,
+    in_chain_q,
+    in_cluster_q,
 )
 
 ENTERPRISE_OBJECT_TYPE = "registry.enterprise"
@@ -113,30 +115,6 @@ class EnterpriseFilters:
     def __post_init__(self) -> None:
         if self.ordering not in ENTERPRISE_ORDERINGS:
             raise ValueError(BAD_ORDERING)
-
-
-def in_chain_q(chain: Any) -> Q:
-    """Enterprises in `chain` (a code, or an OuterRef to one): by industry or explicitly. The same
-    set as Enterprise.objects.in_chain, written with IN subqueries so it needs no DISTINCT."""
-    return Q(
-        industry_id__in=ChainIndustry.objects.filter(chain_id=chain).values("industry_id")
-    ) | Q(id__in=EnterpriseChain.objects.filter(chain_id=chain).values("enterprise_id"))
-
-
-def in_cluster_q(cluster: Any) -> Q:
-    """Enterprises in `cluster` (a code, or an OuterRef to one): the same set as
-    Enterprise.objects.in_cluster, without DISTINCT."""
-    return (
-        Q(industry_id__in=ClusterIndustry.objects.filter(cluster_id=cluster).values("industry_id"))
-        | Q(
-            industry_id__in=ChainIndustry.objects.filter(chain__cluster_id=cluster).values(
-                "industry_id"
-            )
-        )
-        | Q(
-            id__in=EnterpriseChain.objects.filter(chain__cluster_id=cluster).values("enterprise_id")
-        )
-    )
 
 
 def _filter_q(filters: EnterpriseFilters) -> Q:
