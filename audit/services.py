@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from audit.context import Actor, current_actor
 from audit.models import AuditEvent
+from core.db import rows_insert
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,8 @@ _BULK_FIELDS = (
 def audit_record_many(changes: Iterable[Change], *, actor: Actor | None = None) -> int:
     """Write many audit rows at once (bulk imports); returns how many were written.
 
-    One prepared INSERT run with executemany: for 100,000 rows it is several times faster than
-    building model instances for bulk_create, and the rows are the same as audit_record's."""
+    Values are prepared once and written with core.db.rows_insert (COPY on PostgreSQL): for
+    100,000 rows several times faster than bulk_create; the rows are the same as audit_record's."""
     who = actor or current_actor()
     meta = AuditEvent._meta
     json_field = meta.get_field("before")
@@ -107,14 +108,5 @@ def audit_record_many(changes: Iterable[Change], *, actor: Actor | None = None) 
         )
         for c in changes
     ]  # fmt: skip
-    if rows:
-        # Every field here is a plain column named like the field.
-        columns = ", ".join(connection.ops.quote_name(name) for name in _BULK_FIELDS)
-        sql = (
-            f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "
-            f"VALUES ({', '.join(['%s'] * len(_BULK_FIELDS))})"
-        )
-        with connection.cursor() as cursor:
-            for start in range(0, len(rows), 5000):
-                cursor.executemany(sql, rows[start : start + 5000])
-    return len(rows)
+    # Every field here is a plain column named like the field.
+    return rows_insert(table=meta.db_table, columns=_BULK_FIELDS, rows=rows)
