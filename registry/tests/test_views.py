@@ -109,3 +109,13 @@ def test_import_job_progress_fragment_polls_until_finished(world: World) -> None
     assert "<html" not in response.text
     assert 'hx-trigger="every 1s"' in response.text
     assert 'value="40"' in response.text
+    assert "正在逐行校验" in response.text
+
+
+def test_import_job_page_says_when_validation_is_over_and_rows_are_written(world: World) -> None:
+    job = ImportJob.objects.create(
+        created_by=world.users["city"], original_name="a.xlsx", stored_name="a.xlsx",
+        status=ImportJob.Status.RUNNING, total_rows=10, processed_rows=5,
+    )  # fmt: skip
+    response = _client(world, "city").get(reverse("registry:import-job", args=[job.pk]))
+    assert "正在写入" in response.text
