@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
 from accounts.models import Role
+from audit.services import audit_record
 from registry.imports.messages import (
     IMPORT_FORBIDDEN,
     UPLOAD_BAD_TYPE,
@@ -51,6 +52,11 @@ def import_job_start(*, user: Any, uploaded_file: UploadedFile, dry_run: bool) -
         original_name=(uploaded_file.name or stored_name)[:200],
         stored_name=stored_name,
         dry_run=dry_run,
+    )
+    audit_record(
+        action="import_job.create",
+        obj=job,
+        after={"file": job.original_name, "bytes": uploaded_file.size, "dry_run": dry_run},
     )
     # The database task backend stores the task in the caller's transaction, so a worker cannot
     # pick it up before the job row is committed.

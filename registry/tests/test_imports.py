@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from pytest_django.fixtures import Settings as SettingsWrapper
 
+from audit.context import acting_as, actor_for_user
 from audit.models import AuditEvent
 from conftest import World
 from registry import imports
@@ -594,9 +595,10 @@ def test_import_job_runs_and_writes_counts_and_report(
 ) -> None:
     path = xlsx_write(tmp_path / "企业.xlsx", [good_row(100), good_row(101, county_code="x")])
 
-    job = import_job_start(
-        user=world.users["province"], uploaded_file=upload_of(path), dry_run=False
-    )
+    with acting_as(actor_for_user(world.users["province"])):  # as the request middleware does
+        job = import_job_start(
+            user=world.users["province"], uploaded_file=upload_of(path), dry_run=False
+        )
 
     job.refresh_from_db()
     assert (job.status, job.total_rows, job.processed_rows) == (ImportJob.Status.DONE, 2, 2)
@@ -610,6 +612,9 @@ def test_import_job_runs_and_writes_counts_and_report(
     assert job.reason_counts == {imports.UNKNOWN_COUNTY: 1}
     event = AuditEvent.objects.get(action="enterprise.import")
     assert (event.actor_username, event.object_id) == ("province", str(job.pk))
+    started = AuditEvent.objects.get(action="import_job.create")
+    assert (started.actor_username, started.object_id) == ("province", str(job.pk))
+    assert started.after == {"file": "企业.xlsx", "bytes": path.stat().st_size, "dry_run": False}
 
 
 def test_import_job_dry_run_writes_nothing(world: World, tmp_path: Path, media: Path) -> None:
