@@ -19,6 +19,7 @@ from core.types import AuthenticatedRequest
 from registry.access import ENTERPRISE_EXPORTERS, ENTERPRISE_IMPORTERS, ENTERPRISE_READERS
 from registry.exports import enterprise_export, enterprise_template_write
 from registry.forms import EnterpriseFilterForm, ImportForm
+from registry.history import history_entries
 from registry.imports import import_job_start
 from registry.models import ImportJob, Region
 from registry.selectors import (
@@ -86,7 +87,7 @@ def enterprise_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "years": years,
         "categories": enterprise_categories(enterprise),
         "chains": enterprise_chains(enterprise),
-        "history": enterprise_history(enterprise=enterprise)[:100],
+        "history": history_entries(enterprise_history(enterprise=enterprise)[:100]),
         "contacts": enterprise.contacts.all(),
         "show_full_contacts": request.user.role == "enterprise",
         "chart": {

@@ -119,3 +119,24 @@ def test_import_job_page_says_when_validation_is_over_and_rows_are_written(world
     )  # fmt: skip
     response = _client(world, "city").get(reverse("registry:import-job", args=[job.pk]))
     assert "正在写入" in response.text
+
+
+def test_detail_history_shows_changes_in_words(world: World) -> None:
+    from audit.services import audit_record
+
+    audit_record(
+        action="enterprise.update",
+        obj=world.e1,
+        before={"name": "旧名称", "2024.revenue_10k_yuan": "100.00", "2024.categories": []},
+        after={
+            "name": world.e1.name,
+            "2024.revenue_10k_yuan": "250.00",
+            "2024.categories": ["规上工业企业"],
+        },
+    )
+    response = _client(world, "county").get(
+        reverse("registry:enterprise-detail", args=[world.e1.pk])
+    )
+    history = response.text[response.text.index('data-testid="history"') :]
+    expected = ["更新", "企业名称", "旧名称", "2024 营业收入（万元）", "250.00", "2024 企业类别"]
+    assert [text for text in [*expected, "规上工业企业"] if text not in history] == []
