@@ -50,16 +50,6 @@ CATEGORY_CHOICES = (
     ("标签:链主企业", 4),
     ("规上;标签:外资企业", 5),
 )
-HEADER = [
-    "统一社会信用代码",
-    "企业名称",
-    "区县代码",
-    "行业代码",
-    "年份",
-    "营业收入（万元）",
-    "从业人员（人）",
-    "企业类别",
-]
 
 
 # --- A throwaway database, chosen before Django reads its settings ------------------------------
@@ -146,9 +136,11 @@ def file_generate(path: Path, rows: int) -> None:
     大类, some written with the leading C), skewed figures, a share of categories and tags."""
     import xlsxwriter
 
+    from registry.imports import COLUMNS
+
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     sheet = workbook.add_worksheet("企业")
-    sheet.write_row(0, 0, HEADER)
+    sheet.write_row(0, 0, [column.header for column in COLUMNS])
     for index, row in enumerate(_rows(rows), start=1):
         sheet.write_row(index, 0, row)
     workbook.close()
