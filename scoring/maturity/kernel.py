@@ -100,6 +100,47 @@ def score_columns(
     return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
 
 
+@dataclass(frozen=True)
+class _Static:
+    """Per model: nodes with a condition on them or above; questions that can never be N/A."""
+
+    conditional: frozenset[str]
+    never_na: frozenset[str]
+    referenced: frozenset[str]
+
+
+_STATIC: dict[int, tuple[Framework, _Static]] = {}
+
+
+def _static(fw: Framework) -> _Static:
+    cached = _STATIC.get(id(fw))
+    if cached is not None and cached[0] is fw:
+        return cached[1]
+    conditional = frozenset(
+        code
+        for code in fw.nodes
+        if any(fw.nodes[o].condition is not None for o in (code, *fw.ancestors(code)))
+    )
+    never_na: set[str] = set()
+    for code in reversed(list(fw.nodes)):
+        node = fw.nodes[code]
+        if code in conditional:
+            continue
+        if node.question is not None and not node.question.na_allowed:
+            never_na.add(code)
+    referenced: set[str] = set()
+    for node in fw.nodes.values():
+        if node.condition is not None:
+            referenced |= ex.references(node.condition)
+    for level in fw.levels:
+        for rule in level.rules:
+            if rule.expr is not None:
+                referenced |= ex.references(rule.expr)
+    static = _Static(conditional, frozenset(never_na), frozenset(referenced))
+    _STATIC[id(fw)] = (fw, static)
+    return static
+
+
 class _Chunk:
     """One block of rows; every array below has the block's length."""
 
@@ -115,6 +156,8 @@ class _Chunk:
         self.fw, self.variant, self.values, self.na, self.n = framework, variant, values, na, n
         self.prerequisites = prerequisites
         self.plan = framework.plans[variant]
+        self.static = _static(framework)
+        self.ones = np.ones(n, dtype=np.bool_)
         self.info = column_info(framework)
         self.applicable: dict[str, BoolArray] = {}
         self.effective: dict[str, FloatArray] = {}
@@ -164,15 +207,22 @@ class _Chunk:
             return result
 
         for code in self.fw.condition_order:
-            app = applicable(code)
+            app = applicable(code) if code in self.static.conditional else self.ones
             value = self.values[code]
-            answered = app & ~np.isnan(value) & ~self.na[code]
+            answered = ~np.isnan(value)
+            if code in self.static.conditional:
+                answered &= app
+            if self.fw.question(code).na_allowed:
+                answered &= ~self.na[code]
             self.applicable[code] = app
             self.answered[code] = answered
-            self.effective[code] = np.where(answered, value, np.nan)
+            if code in self.static.referenced:
+                self.effective[code] = np.where(answered, value, np.nan)
         for code, node in self.fw.nodes.items():
             if node.question is None:
-                self.applicable[code] = applicable(code)
+                self.applicable[code] = (
+                    applicable(code) if code in self.static.conditional else self.ones
+                )
 
     def _missing(self) -> npt.NDArray[np.int32]:
         missing = np.full(self.n, -1, dtype=np.int32)
@@ -180,42 +230,66 @@ class _Chunk:
             code = self.fw.question_codes[index]
             if not self.fw.question(code).mandatory:
                 continue
-            unanswered = self.applicable[code] & np.isnan(self.values[code]) & ~self.na[code]
-            missing[unanswered] = index
+            missing[self._unanswered(code)] = index
         return missing
 
     # --- fractions ----------------------------------------------------------------------------
 
+    def _unanswered(self, code: str) -> BoolArray:
+        unanswered = np.isnan(self.values[code])
+        if code in self.static.conditional:
+            unanswered &= self.applicable[code]
+        if self.fw.question(code).na_allowed:
+            unanswered &= ~self.na[code]
+        return unanswered
+
     def _raw_fractions(self) -> None:
-        """Each scored-type question's fraction where answered (NaN elsewhere)."""
+        """Each scored-type question's fraction (garbage where not answered: mask with answered)."""
         for code in self.fw.question_codes:
             question = self.fw.question(code)
             if question.is_scored_type:
-                fraction = _fraction(question, self.values[code])
-                self.raw[code] = np.where(self.answered[code], fraction, np.nan)
+                self.raw[code] = _fraction(question, self.values[code])
 
     def _question_fraction(self, code: str) -> FloatArray:
         """As single.py's _node_fraction for a question: NaN = N/A, 0 = unanswered."""
-        unanswered = self.applicable[code] & np.isnan(self.values[code]) & ~self.na[code]
-        return np.where(unanswered, 0.0, self.raw[code])
+        value = self.values[code]
+        if code in self.static.never_na:
+            return np.where(np.isnan(value), 0.0, self.raw[code])
+        return np.where(
+            self._unanswered(code), 0.0, np.where(self.answered[code], self.raw[code], np.nan)
+        )
 
     def _aggregate(
-        self, children: list[str], na_policy: str, fractions: Mapping[str, FloatArray]
+        self,
+        children: list[str],
+        na_policy: str,
+        fractions: Mapping[str, FloatArray],
+        safe: set[str],
     ) -> FloatArray:
+        """Σ wᵢ·fᵢ / Σ wᵢ in child order, as single.py; children that can never be N/A skip the
+        masks, and the weight sum stays a scalar when no child can drop out."""
         acc = np.zeros(self.n)
-        weight_sum = np.zeros(self.n)
+        scalar = na_policy == "zero" or all(c in safe for c in children)
+        weight_sum: float | FloatArray = 0.0 if scalar else np.zeros(self.n)
         for child in children:
             weight = self.plan.shares[child]
             fraction = fractions[child]
+            if child in safe:
+                acc += weight * fraction
+                weight_sum = weight_sum + weight
+                continue
             present = ~np.isnan(fraction)
             acc += weight * np.where(present, fraction, 0.0)
-            weight_sum += weight * (np.ones(self.n) if na_policy == "zero" else present)
+            weight_sum = weight_sum + (weight if na_policy == "zero" else weight * present)
+        if isinstance(weight_sum, float):
+            return acc / weight_sum if weight_sum > 0 else np.full(self.n, np.nan)
         out = np.full(self.n, np.nan)
         np.divide(acc, weight_sum, out=out, where=weight_sum > 0)
         return out
 
     def _tree(self, level: int | None) -> tuple[dict[str, FloatArray], FloatArray]:
         fractions: dict[str, FloatArray] = {}
+        safe = {c for c in self.fw.question_codes if c in self.static.never_na}
         for code in reversed(list(self.fw.nodes)):
             if code not in self.plan.scored:
                 continue
@@ -226,10 +300,18 @@ class _Chunk:
                 fraction = self._question_fraction(code)
             else:
                 children = [c for c in node.children if c in fractions]
-                fraction = self._aggregate(children, node.na_policy, fractions)
-            fractions[code] = np.where(self.applicable[code], fraction, np.nan)
+                fraction = self._aggregate(children, node.na_policy, fractions, safe)
+                if (
+                    children
+                    and code not in self.static.conditional
+                    and (node.na_policy == "zero" or any(c in safe for c in children))
+                ):
+                    safe.add(code)
+            if code in self.static.conditional:
+                fraction = np.where(self.applicable[code], fraction, np.nan)
+            fractions[code] = fraction
         roots = [c for c in self.fw.roots if c in fractions]
-        return fractions, self._aggregate(roots, self.fw.na_policy, fractions)
+        return fractions, self._aggregate(roots, self.fw.na_policy, fractions, safe)
 
     def _weighted(self) -> tuple[dict[str, FloatArray], FloatArray, BoolArray]:
         fractions, root = self._tree(None)
@@ -336,16 +418,18 @@ def _status(passed: BoolArray) -> Int8Array:
 
 
 def _indexes(column: FloatArray) -> npt.NDArray[np.intp]:
-    return np.where(np.isnan(column), 0, column).astype(np.intp)
+    """Option indexes (NaN becomes garbage: the caller masks those rows)."""
+    with np.errstate(invalid="ignore"):
+        return column.astype(np.intp)
 
 
 def _fraction(question: Question, column: FloatArray) -> FloatArray:
     """single.fraction_of over a column (garbage where the column is NaN; masked by the caller)."""
     if question.type in ("single_choice", "yes_no"):
         table = np.array([o.score for o in question.options], dtype=np.float64)
-        return np.asarray(table[_indexes(column)], dtype=np.float64)
+        return np.take(table, _indexes(column), mode="clip")
     if question.type == "multiple_choice":
-        bits = _indexes(column)
+        bits = _indexes(column).astype(np.int64)
         total = np.zeros(len(column))
         for index, option in enumerate(question.options):
             total += option.score * ((bits >> index) & 1)
@@ -361,7 +445,7 @@ def _fraction(question: Question, column: FloatArray) -> FloatArray:
             scores = np.where(inside, band.score, scores)
         return scores
     table = np.array(question.level_scores, dtype=np.float64)
-    return np.asarray(table[np.clip(_indexes(column), 0, len(table) - 1)], dtype=np.float64)
+    return np.take(table, _indexes(column), mode="clip")
 
 
 def _count_value(question: Question, column: FloatArray, raw: FloatArray) -> FloatArray:

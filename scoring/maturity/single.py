@@ -151,6 +151,8 @@ def _question_fractions(framework: Framework, state: AnswerState) -> dict[str, f
         question = framework.question(code)
         value = state.parsed.get(code)
         answered = state.status(framework, code) == "answered" and question.is_scored_type
+        if question.type == "number" and not question.bands:  # a data field: nothing to score
+            answered = False
         fractions[code] = fraction_of(question, value) if answered and value is not None else None
     return fractions
 
