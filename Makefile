@@ -28,6 +28,7 @@ lock:
 demo: install
 	$(ZHIGAI) migrate --no-input -v 0
 	$(ZHIGAI) load_reference_data
+	$(ZHIGAI) load_frameworks
 	$(ZHIGAI) collectstatic --no-input -v 0
 	ZHIGAI_DEMO=True $(ZHIGAI) generate_demo_data --enterprises $(DEMO_ENTERPRISES) --seed $(DEMO_SEED) --accounts var/demo-accounts.txt
 	@echo "Serving the demo province on http://127.0.0.1:8000 (Ctrl-C to stop)"

@@ -16,6 +16,7 @@ ROLE_MODEL_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     Role.PROVINCE: {
         "registry": ("view", "add", "change"),
         "audit": ("view",),
+        "frameworks": ("view",),
     },
     Role.ADMIN: {
         "accounts": ("view", "add", "change"),

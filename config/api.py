@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from accounts.api_auth import api_auth
 from core.api_errors import install as install_error_handlers
+from frameworks.api import router as frameworks_router
 from registry.api import router as registry_router
 
 api = NinjaAPI(
@@ -18,3 +19,4 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/", registry_router)
+api.add_router("/", frameworks_router)

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "audit",
     "accounts",
     "registry",
+    "frameworks",
 ]
 
 MIDDLEWARE = [

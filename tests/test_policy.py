@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken
 from conftest import World
+from frameworks.models import Framework, FrameworkVersion
 from registry.models import ImportJob
 
 POLICY = yaml.safe_load((Path(settings.BASE_DIR) / "config" / "policy.yaml").read_text())
@@ -42,6 +43,8 @@ OBJECTS = {
     "enterprise": ["e1", "e2", "e3"],
     "import_job": ["province", "city"],
     "api_token": ["province", "city"],
+    "framework_version": ["published", "draft"],
+    "framework": ["published", "draft"],
 }
 
 
@@ -78,6 +81,8 @@ def _expected(cell: Cell) -> str:
         return "allow" if cell.obj in VISIBLE_ENTERPRISES.get(cell.role, set()) else "hidden"
     if cell.condition == "own":
         return "allow" if cell.obj == cell.role else "hidden"
+    if cell.condition == "published":
+        return "allow" if cell.obj == "published" else "hidden"
     return cell.condition
 
 
@@ -114,7 +119,37 @@ def objects(world: World, tmp_path, settings) -> dict[str, dict[str, Any]]:
             expires_at=timezone.now() + timedelta(days=1),
         )
     enterprises = {"e1": world.e1, "e2": world.e2, "e3": world.e3}
-    return {"enterprise": enterprises, "import_job": jobs, "api_token": tokens}
+    versions = {
+        state: _framework_version(code, status)
+        for state, code, status in (("published", "PUB", "published"), ("draft", "DRA", "draft"))
+    }
+    return {
+        "enterprise": enterprises,
+        "import_job": jobs,
+        "api_token": tokens,
+        "framework_version": versions,
+        "framework": {state: {"code": kw["code"]} for state, kw in versions.items()},
+    }
+
+
+def _framework_version(code: str, status: str) -> dict[str, str]:
+    """A one-question model version, written directly; URLs name it by code and version."""
+    definition = {
+        "format": "zhigai-framework/1",
+        "framework": {"code": code, "version": "1", "title": {"zh": "测试"}, "score_scale": 100},
+        "levels": [{"code": "L1", "name": {"zh": "一级"}}],
+        "nodes": [{"code": "q", "title": {"zh": "题"}, "question": {"type": "yes_no"}}],
+    }
+    FrameworkVersion.objects.create(
+        framework=Framework.objects.create(code=code),
+        version="1",
+        status=status,
+        title_zh="测试",
+        definition=definition,
+        digest=code.ljust(64, "0"),
+        imported_at=timezone.now(),
+    )
+    return {"code": code, "version": "1"}
 
 
 def _client_for(world: World, role: str) -> Client:
@@ -128,11 +163,17 @@ def _client_for(world: World, role: str) -> Client:
 def test_policy_matrix(cell: Cell, world: World, objects) -> None:
     kwargs = {}
     if cell.obj is not None:
-        kind = POLICY["routes"][cell.route]["object"]
-        kwargs[cell.kwarg] = objects[kind][cell.obj].pk
+        target = objects[POLICY["routes"][cell.route]["object"]][cell.obj]
+        # Objects named by several URL parts (framework code and version) are given as a dict.
+        kwargs = dict(target) if isinstance(target, dict) else {cell.kwarg: target.pk}
     url = reverse(cell.route, kwargs=kwargs)
     client = _client_for(world, cell.role)
-    response = client.get(url) if cell.method == "GET" else client.post(url, {})
+    if cell.method == "GET":
+        response = client.get(url)
+    elif cell.route.startswith("api:"):  # the API reads JSON bodies
+        response = client.post(url, {}, content_type="application/json")
+    else:
+        response = client.post(url, {})
     assert _outcome(response) == _expected(cell), f"{cell}: {response.status_code}"
 
 
