@@ -5,8 +5,10 @@ from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 
 from accounts.api_auth import api_auth
+from assessments.api import router as assessments_router
 from core.api_errors import install as install_error_handlers
 from frameworks.api import router as frameworks_router
+from recognition.api import router as recognition_router
 from registry.api import router as registry_router
 
 api = NinjaAPI(
@@ -20,3 +22,5 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/", registry_router)
 api.add_router("/", frameworks_router)
+api.add_router("/", assessments_router)
+api.add_router("/", recognition_router)

@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "accounts",
     "registry",
     "frameworks",
+    "assessments",
+    "recognition",
 ]
 
 MIDDLEWARE = [

@@ -25,11 +25,28 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import ApiToken
+from assessments.tests import policy_objects as assessment_objects
 from conftest import World
 from frameworks.models import Framework, FrameworkVersion
+from recognition.tests import policy_objects as recognition_objects
 from registry.models import ImportJob
 
-POLICY = yaml.safe_load((Path(settings.BASE_DIR) / "config" / "policy.yaml").read_text())
+
+
+def _load_policy() -> dict[str, Any]:
+    """config/policy.yaml plus the route tables of the apps it includes (each app lists its own
+    routes next to its code); a route listed twice is an error."""
+    base = Path(settings.BASE_DIR)
+    policy = yaml.safe_load((base / "config" / "policy.yaml").read_text())
+    for name in policy.get("include", []):
+        extra = yaml.safe_load((base / name).read_text())
+        twice = policy["routes"].keys() & extra["routes"].keys()
+        assert not twice, f"{name} lists routes already listed: {sorted(twice)}"
+        policy["routes"].update(extra["routes"])
+    return policy
+
+
+POLICY = _load_policy()
 ROLES: list[str] = POLICY["roles"]
 
 # Which of the world's enterprises each role may see (the policy's jurisdiction rules).
@@ -46,6 +63,13 @@ OBJECTS = {
     "framework_version": ["published", "draft"],
     "framework": ["published", "draft"],
 }
+# Apps with their own routes contribute object kinds: <app>/tests/policy_objects.py has
+# OBJECT_KEYS (kind → keys) and build(world) → {kind: {key: object or URL kwargs}}. Enterprise
+# data is keyed e1/e2/e3 (scope: VISIBLE_ENTERPRISES); `assigned` objects are allowed for the key
+# "e1" only (the world's provider and expert are assigned to E1's objects).
+OBJECT_BUILDERS = [assessment_objects, recognition_objects]
+for _module in OBJECT_BUILDERS:
+    OBJECTS.update(_module.OBJECT_KEYS)
 
 
 @dataclass(frozen=True)
@@ -83,6 +107,8 @@ def _expected(cell: Cell) -> str:
         return "allow" if cell.obj == cell.role else "hidden"
     if cell.condition == "published":
         return "allow" if cell.obj == "published" else "hidden"
+    if cell.condition == "assigned":
+        return "allow" if cell.obj == "e1" else "hidden"
     return cell.condition
 
 
@@ -123,13 +149,16 @@ def objects(world: World, tmp_path, settings) -> dict[str, dict[str, Any]]:
         state: _framework_version(code, status)
         for state, code, status in (("published", "PUB", "published"), ("draft", "DRA", "draft"))
     }
-    return {
+    objects: dict[str, dict[str, Any]] = {
         "enterprise": enterprises,
         "import_job": jobs,
         "api_token": tokens,
         "framework_version": versions,
         "framework": {state: {"code": kw["code"]} for state, kw in versions.items()},
     }
+    for module in OBJECT_BUILDERS:
+        objects.update(module.build(world))
+    return objects
 
 
 def _framework_version(code: str, status: str) -> dict[str, str]:
