@@ -18,6 +18,7 @@ $(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --config-settings editable_mode=compat -e .
+	bash scripts/ensure-cjk-font.sh
 	$(ZHIGAI) compilemessages --ignore '.venv/*' -v 0
 	touch $(STAMP)
 

@@ -63,7 +63,7 @@ def _missing_evidence(assessment: Assessment, result: maturity.Result) -> dict[s
         return None
     if share <= _setting("FLAG_MISSING_EVIDENCE_SHARE", 0.5):
         return None
-    severity = "high" if share >= 0.9 else "medium"
+    severity = "high" if share >= 0.9 and len(bare) >= 10 else "medium"
     message = (
         f"{len(bare)} 项高分作答（共 {len(claims)} 项）未上传佐证材料 / "
         f"{len(bare)} of {len(claims)} strong claims have no evidence"

@@ -10,7 +10,9 @@ from typing import Any
 from scoring.maturity.types import Framework, Question
 
 
-def synthetic_answers(framework: Framework, *, quality: float, rng: random.Random) -> dict[str, Any]:
+def synthetic_answers(
+    framework: Framework, *, quality: float, rng: random.Random
+) -> dict[str, Any]:
     """An answer to every question of `framework`, stronger on average for higher `quality`."""
     return {
         code: _answer(framework.question(code), quality, rng) for code in framework.question_codes
@@ -23,6 +25,9 @@ def _pick(quality: float, rng: random.Random) -> float:
 
 
 def _answer(question: Question, quality: float, rng: random.Random) -> Any:
+    if question.level is not None:
+        # Requirements of a level (CMMM): lower levels are met first, as in real factories.
+        quality = min(1.0, quality + 0.45 - 0.18 * (question.level - 1))
     p = _pick(quality, rng)
     kind = question.type
     if kind == "yes_no":

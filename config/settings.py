@@ -43,6 +43,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from exc
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "")
+    if value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from exc
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
@@ -235,6 +245,18 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
 IMPORT_MAX_BYTES = env_int("ZHIGAI_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+
+# --- Assessments ---------------------------------------------------------------------------------
+# Peer benchmarks: groups with fewer enterprises are never shown (no score can be inferred).
+BENCHMARK_MIN_GROUP = env_int("ZHIGAI_BENCHMARK_MIN_GROUP", 5)
+# Plausibility flags on submitted assessments (assessments/flags.py).
+FLAG_CLAIM_FRACTION = env_float("ZHIGAI_FLAG_CLAIM_FRACTION", 0.75)
+FLAG_MISSING_EVIDENCE_MIN = env_int("ZHIGAI_FLAG_MISSING_EVIDENCE_MIN", 3)
+FLAG_MISSING_EVIDENCE_SHARE = env_float("ZHIGAI_FLAG_MISSING_EVIDENCE_SHARE", 0.5)
+FLAG_JUMP_POINTS = env_float("ZHIGAI_FLAG_JUMP_POINTS", 20.0)
+FLAG_OUTLIER_Z = env_float("ZHIGAI_FLAG_OUTLIER_Z", 3.5)
+# A TrueType font with Chinese glyphs to embed in PDF reports (default: found on the system).
+REPORT_FONT = env_str("ZHIGAI_REPORT_FONT")
 
 # --- Internationalisation ------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

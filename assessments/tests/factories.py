@@ -37,7 +37,12 @@ def load_default_models() -> dict[str, FrameworkVersion]:
 
 
 def make_draft(
-    *, enterprise: Enterprise, code: str, by: User, quality: float | None = None, seed: int = 1,
+    *,
+    enterprise: Enterprise,
+    code: str,
+    by: User,
+    quality: float | None = None,
+    seed: int = 1,
     year: int | None = None,
 ) -> Assessment:
     """A draft of the published model `code`; with `quality`, every question answered."""
@@ -53,11 +58,19 @@ def make_draft(
 
 
 def make_submitted(
-    *, enterprise: Enterprise, code: str, by: User, quality: float = 0.6, seed: int = 1,
-    year: int | None = None, answers: dict[str, Any] | None = None,
+    *,
+    enterprise: Enterprise,
+    code: str,
+    by: User,
+    quality: float = 0.6,
+    seed: int = 1,
+    year: int | None = None,
+    answers: dict[str, Any] | None = None,
 ) -> Assessment:
     """A submitted result of the published model `code` (scored by the real engine)."""
-    draft = make_draft(enterprise=enterprise, code=code, by=by, quality=quality, seed=seed, year=year)
+    draft = make_draft(
+        enterprise=enterprise, code=code, by=by, quality=quality, seed=seed, year=year
+    )
     if answers:
         assessment_save(assessment=draft, changes=answers, revision=draft.revision, by=by)
         draft.refresh_from_db()
