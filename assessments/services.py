@@ -321,22 +321,35 @@ def _refresh_benchmarks(version_id: int) -> None:
     benchmarks_refresh.enqueue(version_id=version_id)
 
 
-@transaction.atomic
 def evidence_add(
     *, assessment: Assessment, question: str, file: Any, original_name: str, by: User
 ) -> Evidence:
     """Validate the file by its content, store it under a generated name, record it. A rejected
-    file raises UploadRejected and leaves nothing behind."""
+    file raises UploadRejected; if anything fails after the file was stored (the row, the audit
+    row), the stored file is removed again, so no file is left without its row."""
     from assessments import uploads
 
+    checked = uploads.validate_upload(file, original_name=original_name)
+    stored = uploads.store_upload(file, checked)
+    try:
+        return _evidence_record(
+            assessment=assessment, question=question, checked=checked, stored=stored, by=by
+        )
+    except BaseException:
+        uploads.delete_stored(stored)
+        raise
+
+
+@transaction.atomic
+def _evidence_record(
+    *, assessment: Assessment, question: str, checked: Any, stored: str, by: User
+) -> Evidence:
     current = _lock(assessment.pk)
     if not current.is_draft:
         raise ValidationError(NOT_DRAFT)
     if question not in _questions(current.framework_version).nodes:
         raise ValidationError(UNKNOWN_QUESTION)
-    checked = uploads.validate_upload(file, original_name=original_name)
-    stored = uploads.store_upload(file, checked)
-    evidence = Evidence(
+    evidence = Evidence.objects.create(
         assessment=current,
         question=question,
         stored_name=stored,
@@ -347,11 +360,6 @@ def evidence_add(
         sha256=checked.sha256,
         uploaded_by=by,
     )
-    try:
-        evidence.save()
-    except Exception:
-        uploads.delete_stored(stored)
-        raise
     audit_record(
         action="evidence.add",
         obj=evidence,

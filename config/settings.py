@@ -255,6 +255,16 @@ FLAG_MISSING_EVIDENCE_MIN = env_int("ZHIGAI_FLAG_MISSING_EVIDENCE_MIN", 3)
 FLAG_MISSING_EVIDENCE_SHARE = env_float("ZHIGAI_FLAG_MISSING_EVIDENCE_SHARE", 0.5)
 FLAG_JUMP_POINTS = env_float("ZHIGAI_FLAG_JUMP_POINTS", 20.0)
 FLAG_OUTLIER_Z = env_float("ZHIGAI_FLAG_OUTLIER_Z", 3.5)
+# Evidence uploads (assessments/uploads.py): checked by content; archives by their central
+# directory before anything is decompressed; optional virus scan through a clamd Unix socket.
+EVIDENCE_MAX_BYTES = env_int("ZHIGAI_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
+EVIDENCE_ZIP_MAX_ENTRIES = env_int("ZHIGAI_EVIDENCE_ZIP_MAX_ENTRIES", 1000)
+EVIDENCE_ZIP_MAX_UNCOMPRESSED_BYTES = env_int(
+    "ZHIGAI_EVIDENCE_ZIP_MAX_UNCOMPRESSED_BYTES", 256 * 1024 * 1024
+)
+EVIDENCE_ZIP_MAX_RATIO = env_int("ZHIGAI_EVIDENCE_ZIP_MAX_RATIO", 100)
+EVIDENCE_IMAGE_MAX_PIXELS = env_int("ZHIGAI_EVIDENCE_IMAGE_MAX_PIXELS", 100_000_000)
+EVIDENCE_CLAMD_SOCKET = env_str("ZHIGAI_EVIDENCE_CLAMD_SOCKET")
 # A TrueType font with Chinese glyphs to embed in PDF reports (default: found on the system).
 REPORT_FONT = env_str("ZHIGAI_REPORT_FONT")
 
