@@ -30,4 +30,6 @@ class TokenAuth(HttpBearer):
         return found.user
 
 
-api_auth = [SessionAuth(), TokenAuth()]
+# The bearer token first: SessionAuth checks CSRF on writes even when no session cookie is sent,
+# which would refuse every token-authenticated POST/PUT.
+api_auth = [TokenAuth(), SessionAuth()]

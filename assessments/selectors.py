@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Role
 from accounts.scoping import enterprise_q, jurisdiction_of
 from assessments.models import Assessment, Evidence, ProviderAssignment, SectionReview
+from audit.models import AuditEvent
+from audit.services import audit_record
 
 NOT_FOUND = "评估不存在或无权查看 (assessment not found)"
 
@@ -54,8 +56,16 @@ def assessment_list_for_user(*, user: Any) -> QuerySet[Assessment]:
 
 
 def assessment_get_for_user(*, user: Any, pk: int) -> Assessment:
+    """404 outside what the user may see; an existing one out of scope is audited."""
     found = assessment_list_for_user(user=user).filter(pk=pk).first()
     if found is None:
+        if Assessment.objects.filter(pk=pk).exists():
+            audit_record(
+                action="access.out_of_scope",
+                object_type="assessments.assessment",
+                object_id=str(pk),
+                result=AuditEvent.Result.DENIED,
+            )
         raise Http404(NOT_FOUND)
     return found
 

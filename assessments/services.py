@@ -3,6 +3,7 @@ non-overlapping edits), submit (score, freeze, flag), evidence, provider diagnos
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,9 @@ NOT_A_DIAGNOSIS = (
 NOT_PROVIDER = "只能指派服务商账号 (only a service-provider account can be assigned)"
 ASSIGNMENT_CLOSED = "该诊断指派已结束 (the assignment is closed)"
 UNKNOWN_QUESTION = "未知的题目 (unknown question)"
+NOT_PLAIN = (
+    "答案须为文字、数值或选项代码列表 (an answer is text, a number or a list of option codes)"
+)
 
 
 @dataclass(frozen=True)
@@ -188,6 +192,22 @@ def _same(a: Any, b: Any) -> bool:
     return str(a) == str(b)
 
 
+def _scalar(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" not in value  # PostgreSQL cannot store NUL in JSON
+    if isinstance(value, float):
+        return math.isfinite(value)  # JSON has no Infinity or NaN
+    return isinstance(value, int)
+
+
+def answer_is_plain(value: Any) -> bool:
+    """An answer the way the engine reads one: empty, text, a number, or a flat list of option
+    codes (nothing nested: stored answers stay small and encodable on every database)."""
+    if value is None or _scalar(value):
+        return True
+    return isinstance(value, list) and all(_scalar(item) for item in value)
+
+
 def _lock(pk: int) -> Assessment:
     """The row, locked for the rest of the transaction on PostgreSQL (SQLite's IMMEDIATE
     transactions already serialise writers)."""
@@ -220,12 +240,15 @@ def assessment_save(
             answers.pop(code, None)
             saved.append(code)
             continue
-        _, found = _parse_one(framework, code, value)
+        found = [] if answer_is_plain(value) else [maturity.Problem("wrong_type", code, NOT_PLAIN)]
+        found = found or _parse_one(framework, code, value)[1]
         if found:
             problems.extend(found)
             continue
         answers[code] = value
         saved.append(code)
+    if not saved and not site_notes:
+        return SaveOutcome(current, (), tuple(problems))
     notes = {**current.site_notes, **(site_notes or {})}
     before = {code: current.answers.get(code) for code in saved}
     Assessment.objects.filter(pk=current.pk).update(
@@ -236,13 +259,12 @@ def assessment_save(
         updated_at=timezone.now(),
     )
     current.refresh_from_db()
-    if saved or site_notes:
-        audit_record(
-            action="assessment.save",
-            obj=current,
-            before=before,
-            after={code: answers.get(code) for code in saved},
-        )
+    audit_record(
+        action="assessment.save",
+        obj=current,
+        before=before,
+        after={code: answers.get(code) for code in saved},
+    )
     return SaveOutcome(current, tuple(saved), tuple(problems))
 
 
