@@ -3,6 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from assessments.access import ASSESSMENT_READERS
 from registry.access import ENTERPRISE_IMPORTERS, ENTERPRISE_READERS
 
 
@@ -11,5 +12,12 @@ def platform(request: HttpRequest) -> dict[str, Any]:
     return {
         "PLATFORM_NAME": settings.PLATFORM_NAME,
         "DEMO_MODE": settings.DEMO,
-        "NAV": {"registry": role in ENTERPRISE_READERS, "import": role in ENTERPRISE_IMPORTERS},
+        "NAV": {
+            "registry": role in ENTERPRISE_READERS,
+            "import": role in ENTERPRISE_IMPORTERS,
+            "assessments": role in ASSESSMENT_READERS,
+            "recognition": role == "enterprise",
+            "review": role in ("province", "city", "county"),
+            "expert": role == "expert",
+        },
     }

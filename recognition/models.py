@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from recognition.application_types import type_name
+
 
 class Application(models.Model):
     class Status(models.TextChoices):
@@ -125,6 +127,11 @@ class Application(models.Model):
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE
 
+    @property
+    def type_name(self) -> str:
+        """The application type's Chinese name (recognition/data/types.yaml)."""
+        return type_name(self.type)
+
     def content(self) -> dict[str, str]:
         """The parts an enterprise edits, as text: what a resubmission's diff compares."""
         return {
@@ -163,6 +170,9 @@ class Transition(models.Model):
     reason = models.TextField(_("意见/理由"), blank=True)
     # On resubmission: {field: {"before": ..., "after": ...}} against the returned version.
     changes = models.JSONField(_("修改内容"), default=dict, blank=True)
+    # On a return: the content as returned (Application.content()), which the next submission's
+    # `changes` are computed against.
+    snapshot = models.JSONField(_("退回时内容"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("流转记录")

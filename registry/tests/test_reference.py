@@ -129,7 +129,7 @@ def test_industries_are_821_codes_of_section_c_with_parents(loaded):
     assert Industry.objects.get(code="1439").name == "其他方便食品制造"
 
 
-def test_categories_are_the_five_official_ones_with_aliases_and_sources(loaded):
+def test_categories_are_the_official_ones_with_aliases_and_sources(loaded):
     categories = {c.code: c for c in Category.objects.all()}
     assert list(categories) == [
         "above_scale",
@@ -137,6 +137,7 @@ def test_categories_are_the_five_official_ones_with_aliases_and_sources(loaded):
         "specialised_sme",
         "little_giant",
         "single_champion",
+        "strategic",
     ]
     assert all(c.kind == "official" and c.source for c in categories.values())
     assert categories["above_scale"].aliases == ["规上", "规模以上工业企业"]
