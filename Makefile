@@ -32,6 +32,8 @@ demo: install
 	$(ZHIGAI) load_frameworks
 	$(ZHIGAI) collectstatic --no-input -v 0
 	ZHIGAI_DEMO=True $(ZHIGAI) generate_demo_data --enterprises $(DEMO_ENTERPRISES) --seed $(DEMO_SEED) --accounts var/demo-accounts.txt
+	$(ZHIGAI) generate_demo_assessments --seed $(DEMO_SEED)
+	$(ZHIGAI) generate_demo_applications --seed $(DEMO_SEED)
 	@echo "Serving the demo province on http://127.0.0.1:8000 (Ctrl-C to stop)"
 	export ZHIGAI_DEMO=True; \
 	$(ZHIGAI) db_worker --no-reload -v 0 & worker=$$!; \

@@ -164,7 +164,8 @@ def _score_enterprise(
     rows: list[tuple[Assessment, maturity.Result]] = []
     done: dict[str, Any] = {}
     chosen = [
-        code for code, share, rule in PARTICIPATION
+        code
+        for code, share, rule in PARTICIPATION
         if code in models and _candidate(rule, held) and rng.random() < share
     ]
     if "SF-JS" in chosen and "CMMM" not in chosen and "CMMM" in models:
