@@ -284,10 +284,7 @@ def _demo_diagnosis(
     )
     draft = diagnosis_start(assignment=assignment, by=provider)
     answers = synthetic_answers(framework, quality=0.7, rng=rng)
-    notes = {
-        code: "（演示）现场查看了产线与系统，访谈了生产、设备、质量负责人。"
-        for code in framework.roots
-    }
+    notes = dict.fromkeys(framework.roots, "（演示）现场查看了产线与系统，访谈了生产、设备、质量负责人。")
     saved = assessment_save(
         assessment=draft, changes=answers, revision=draft.revision, by=provider, site_notes=notes
     ).assessment
