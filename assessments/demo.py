@@ -53,6 +53,7 @@ PARTICIPATION = (
 )
 REPEAT_SHARE = 0.3
 SYSTEM_USERNAME = "demo-data"
+SITE_NOTE = "（演示）现场查看了产线与系统，访谈了生产、设备、质量负责人。"
 NO_MODELS = "请先加载成熟度模型：zhigai load_frameworks (load the maturity models first)"
 
 
@@ -284,7 +285,7 @@ def _demo_diagnosis(
     )
     draft = diagnosis_start(assignment=assignment, by=provider)
     answers = synthetic_answers(framework, quality=0.7, rng=rng)
-    notes = dict.fromkeys(framework.roots, "（演示）现场查看了产线与系统，访谈了生产、设备、质量负责人。")
+    notes = dict.fromkeys(framework.roots, SITE_NOTE)
     saved = assessment_save(
         assessment=draft, changes=answers, revision=draft.revision, by=provider, site_notes=notes
     ).assessment
