@@ -32,7 +32,6 @@ from recognition.tests import policy_objects as recognition_objects
 from registry.models import ImportJob
 
 
-
 def _load_policy() -> dict[str, Any]:
     """config/policy.yaml plus the route tables of the apps it includes (each app lists its own
     routes next to its code); a route listed twice is an error."""
