@@ -184,7 +184,8 @@ def test_recomputing_replaces_the_groups(world: World) -> None:
     version = _published()
     _result(world, world.e1, 0.5)
     benchmarks_compute(version_id=version.pk)
-    Assessment.objects.filter(enterprise=world.e1).update(enterprise=world.e2)
+    Assessment.objects.filter(enterprise=world.e1).delete()
+    _result(world, world.e2, 0.5)
 
     benchmarks_compute(version_id=version.pk)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from accounts.models import Role
@@ -324,3 +325,20 @@ def test_only_province_officials_draw_the_sample(
     with pytest.raises(ValidationError, match="Only province officials"):
         site_check_sample(by=world.users[role], year=YEAR, seed=1)
     assert _selected() == set()
+
+
+# --- the database lock on decided applications -------------------------------------------------
+
+
+@pytest.mark.parametrize("status", ["recognised", "rejected", "withdrawn"])
+def test_a_decided_application_cannot_be_changed_in_the_database(world: World, status) -> None:
+    extra = {"certificate_no": "X-1", "certificate_year": 2026} if status == "recognised" else {}
+    app = make_application(
+        enterprise=world.e1, by=world.users["enterprise"], status=status, **extra
+    )
+    with pytest.raises(DatabaseError, match="locked"), transaction.atomic():
+        Application.objects.filter(pk=app.pk).update(summary="改过")
+    with pytest.raises(DatabaseError, match="locked"), transaction.atomic():
+        Application.objects.filter(pk=app.pk).update(status="draft")
+    app.refresh_from_db()
+    assert app.status == status
