@@ -31,6 +31,7 @@ from assessments.services import (
     assessment_save,
     assessment_start,
     assessment_submit,
+    diagnosis_review_section,
     diagnosis_start,
     provider_assign,
 )
@@ -268,13 +269,13 @@ def _demo_account_activity(versions: dict[str, FrameworkVersion], rng: random.Ra
     return notes
 
 
-def _demo_diagnosis(
+def _submitted_diagnosis(
     enterprise: Enterprise,
     version: FrameworkVersion,
     city: User,
     provider: User,
     rng: random.Random,
-) -> list[str]:
+) -> Assessment:
     framework = framework_version_compiled(version)
     assignment = provider_assign(
         enterprise=enterprise,
@@ -289,19 +290,70 @@ def _demo_diagnosis(
     saved = assessment_save(
         assessment=draft, changes=answers, revision=draft.revision, by=provider, site_notes=notes
     ).assessment
-    assessment_submit(assessment=saved, by=provider, revision=saved.revision)
-    other = (
+    return assessment_submit(assessment=saved, by=provider, revision=saved.revision)
+
+
+def _enterprise_user(enterprise: Enterprise) -> User:
+    """The enterprise's first user, or an account that cannot log in (unusable password)."""
+    found = User.objects.filter(enterprise=enterprise, is_active=True).order_by("pk").first()
+    if found is not None:
+        return found
+    user = User(
+        username=f"demo-auto-enterprise-{enterprise.uscc}",
+        role=Role.ENTERPRISE,
+        enterprise=enterprise,
+        organisation="（演示）自动流转",
+    )
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+def _review_all(result: Assessment, *, dispute: str | None) -> None:
+    by = _enterprise_user(result.enterprise)
+    for section in result.dimension_scores:
+        disputed = section == dispute
+        diagnosis_review_section(
+            assessment=result,
+            section=section,
+            by=by,
+            decision="disputed" if disputed else "confirmed",
+            comment="（演示）该维度已有 MES 覆盖，得分偏低，申请复核。" if disputed else "",
+        )
+
+
+def _demo_diagnosis(
+    enterprise: Enterprise,
+    version: FrameworkVersion,
+    city: User,
+    provider: User,
+    rng: random.Random,
+) -> list[str]:
+    """Diagnoses of the demo provider in every state: awaiting confirmation (enterprise A, whose
+    demo account can confirm it), confirmed, disputed, in progress and not started."""
+    _submitted_diagnosis(enterprise, version, city, provider, rng)
+    others = list(
         Enterprise.objects.filter(city_id=city.region_id, categories__category_id="demo")
         .exclude(pk=enterprise.pk)
-        .order_by("uscc")
-        .first()
+        .order_by("uscc")[:4]
     )
-    if other is not None:
-        provider_assign(
-            enterprise=other,
-            provider=provider,
-            version=version,
-            by=city,
-            note="（演示）待开展的诊断",
-        )
-    return [f"diagnosis SF-JS of {enterprise.name} awaiting confirmation"]
+    if len(others) < 4:
+        return [f"diagnosis SF-JS of {enterprise.name} awaiting confirmation"]
+    confirmed, disputed, started, waiting = others
+    _review_all(_submitted_diagnosis(confirmed, version, city, provider, rng), dispute=None)
+    result = _submitted_diagnosis(disputed, version, city, provider, rng)
+    _review_all(result, dispute=next(iter(result.dimension_scores)))
+    assignment = provider_assign(
+        enterprise=started, provider=provider, version=version, by=city, note="（演示）诊断进行中"
+    )
+    draft = diagnosis_start(assignment=assignment, by=provider)
+    answers = synthetic_answers(framework_version_compiled(version), quality=0.6, rng=rng)
+    half = dict(list(answers.items())[: len(answers) // 2])
+    assessment_save(assessment=draft, changes=half, revision=draft.revision, by=provider)
+    provider_assign(
+        enterprise=waiting, provider=provider, version=version, by=city, note="（演示）待开展的诊断"
+    )
+    return [
+        f"diagnosis SF-JS of {enterprise.name} awaiting confirmation",
+        "diagnoses confirmed, disputed, in progress and not started",
+    ]

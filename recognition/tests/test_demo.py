@@ -9,7 +9,13 @@ from django.db import transaction
 from django.test import override_settings
 
 from assessments.demo import demo_assessments
-from assessments.models import Assessment, Evidence, PeerBenchmark, ProviderAssignment
+from assessments.models import (
+    Assessment,
+    Evidence,
+    PeerBenchmark,
+    ProviderAssignment,
+    SectionReview,
+)
 from assessments.tests.factories import load_default_models
 from audit.models import AuditEvent
 from recognition.demo import TARGETS, demo_applications
@@ -53,7 +59,9 @@ def test_demo_accounts_find_a_draft_and_a_diagnosis_to_confirm(demo_province, db
     assert Assessment.objects.filter(
         kind="diagnosis", status="submitted", assignment__provider__username="demo-provider"
     ).exists()
-    assert ProviderAssignment.objects.filter(status="active").exists()
+    assert ProviderAssignment.objects.filter(status="active").count() == 2  # started, waiting
+    reviews = set(SectionReview.objects.values_list("decision", flat=True).distinct())
+    assert reviews == {"confirmed", "disputed"}
 
 
 def test_demo_applications_reach_every_state_through_the_services(demo_province, db) -> None:
