@@ -4,13 +4,18 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
+from core.worklist import worklist_for_user
 from registry.access import ENTERPRISE_READERS
 from registry.selectors import enterprise_counts_by_region_for_user
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Landing page: what the platform is; for officials, the enterprises in their jurisdiction."""
+    """Landing page: what the platform is; for a logged-in user, the work waiting for them (drafts,
+    results, diagnoses to confirm, applications, review queue, score sheets, assignments) and, for
+    officials, the enterprises in their jurisdiction."""
     context: dict[str, object] = {}
+    if request.user.is_authenticated:
+        context["work"] = worklist_for_user(request.user)
     if request.user.is_authenticated and request.user.role == Role.ENTERPRISE:
         context["own_enterprise"] = request.user.enterprise
     elif request.user.is_authenticated and request.user.role in ENTERPRISE_READERS:
