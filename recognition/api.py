@@ -205,7 +205,8 @@ def _result(result: CitedResult, official: bool) -> dict[str, Any]:
     }
 
 
-def _entry(entry: TimelineEntry) -> dict[str, Any]:
+def _entry(entry: TimelineEntry, official: bool) -> dict[str, Any]:
+    """One step; experts' names are for officials only (an applicant sees the role)."""
     step = entry.transition
     return {
         "action": step.action,
@@ -214,7 +215,7 @@ def _entry(entry: TimelineEntry) -> dict[str, Any]:
         "to_status": step.to_status,
         "from_label": entry.from_label,
         "to_label": entry.to_label,
-        "actor": step.actor.username,
+        "actor": step.actor.username if official or step.actor_role != "expert" else None,
         "actor_role": step.actor_role,
         "at": step.at,
         "reason": step.reason,
@@ -295,11 +296,11 @@ def _detail(user: Any, application: Application) -> dict[str, Any]:
         "results": [_result(r, official) for r in cited_results(application)],
         "site_check": {
             "required": application.site_check_required,
-            "reason": application.site_check_reason,
+            "reason": application.site_check_reason if official else None,
             "passed": application.site_check_passed,
             "note": application.site_check_note,
         },
-        "timeline": [_entry(entry) for entry in application_timeline(application)],
+        "timeline": [_entry(entry, official) for entry in application_timeline(application)],
         "expert_sheets": _sheets(application) if user.role == Role.PROVINCE else None,
         "editable": application.is_editable and user.role in APPLICANTS,
         "actions": _actions(user, application),

@@ -154,7 +154,7 @@ class TimelineOut(Schema):
     to_status: str
     from_label: str
     to_label: str
-    actor: str
+    actor: str | None = Field(description="username; experts' names are shown to officials only")
     actor_role: str
     at: datetime
     reason: str
@@ -163,7 +163,7 @@ class TimelineOut(Schema):
 
 class SiteCheckOut(Schema):
     required: bool
-    reason: str
+    reason: str | None = Field(description="why it was drawn: officials only")
     passed: bool | None
     note: str
 

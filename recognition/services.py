@@ -59,6 +59,8 @@ SITE_CHECK_NOT_PASSED = (
     "现场核查未通过，不能同意认定 / The site check did not pass: the application cannot be approved"
 )
 NOTICE_START_PAST = "公示开始日期不能早于今天 / The notice cannot start before today"
+NOTICE_START_MAX_DAYS = 90
+NOTICE_START_FAR = "公示开始日期不能晚于 90 天之后 / The notice must start within 90 days"
 NOTICE_NOT_OVER = (
     "公示期至 {end} 结束，届时方可认定 / The notice period ends on {end}; recognise after it"
 )
@@ -407,14 +409,27 @@ def _experts(data: Mapping[str, Any]) -> list[User]:
 
 
 def _assign_experts(current: Application, by: User, reason: str, data: Mapping[str, Any]) -> Effect:
+    """Assign experts; during expert review this also replaces experts who have not submitted
+    (one who left or does not answer): their open sheets are removed, submitted sheets are kept.
+    When every remaining sheet is in, the application moves on."""
     experts = _experts(data)
     days = application_type(current.type).deadlines.get(S.EXPERT_REVIEW, 15)
     due = timezone.localdate() + timedelta(days=days)
+    removed = list(
+        current.expert_assignments.filter(submitted_at__isnull=True)
+        .exclude(expert__in=experts)
+        .values_list("expert_id", flat=True)
+    )
+    current.expert_assignments.filter(expert_id__in=removed).delete()
     for expert in experts:  # an expert assigned before keeps their sheet
         ExpertAssignment.objects.get_or_create(
             application=current, expert=expert, defaults={"assigned_by": by, "due": due}
         )
-    return Effect(to_status=S.EXPERT_REVIEW, audit={"experts": [e.pk for e in experts]})
+    target = S.EXPERT_REVIEW
+    if not current.expert_assignments.filter(submitted_at__isnull=True).exists():
+        target = S.SITE_CHECK if current.site_check_required else S.DECISION
+    audit = {"experts": [e.pk for e in experts], "removed": removed}
+    return Effect(to_status=target, audit=audit)
 
 
 def sheet_scores(kind: ApplicationType, scores: Mapping[str, Any]) -> dict[str, float]:
@@ -498,6 +513,8 @@ def _approve(current: Application, by: User, reason: str, data: Mapping[str, Any
     start = data.get("notice_start") or today
     if start < today:
         raise ValidationError(NOTICE_START_PAST)
+    if start > today + timedelta(days=NOTICE_START_MAX_DAYS):
+        raise ValidationError(NOTICE_START_FAR)
     end = start + timedelta(days=application_type(current.type).notice_days - 1)
     return Effect(
         to_status=S.PUBLIC_NOTICE,

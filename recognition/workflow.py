@@ -119,7 +119,7 @@ TRANSITIONS: dict[str, Step] = {
         Step(
             "province_reject",
             _("不予认定"),
-            (S.PROVINCE_REVIEW, S.DECISION),
+            (S.PROVINCE_REVIEW, S.EXPERT_REVIEW, S.DECISION),
             (S.REJECTED,),
             (Role.PROVINCE,),
             needs_reason=True,
@@ -128,10 +128,11 @@ TRANSITIONS: dict[str, Step] = {
         Step(
             "assign_experts",
             _("指派专家"),
-            (S.PROVINCE_REVIEW,),
-            (S.EXPERT_REVIEW,),
+            (S.PROVINCE_REVIEW, S.EXPERT_REVIEW),
+            (S.EXPERT_REVIEW, S.SITE_CHECK, S.DECISION),
             (Role.PROVINCE,),
-            guard="at least one active expert",
+            guard="at least one active expert; in expert review, replaces experts who have not "
+            "submitted (the application moves on when every remaining sheet is in)",
         ),
         Step(
             "expert_submit",
