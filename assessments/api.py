@@ -1,5 +1,6 @@
 """Assessments JSON API under /api/v1/: list and read assessments, read and save draft answers
-(optimistic locking), submit, read the stored result with peer benchmarks, start a self-assessment.
+and the model variant (optimistic locking), submit, read the stored result with peer benchmarks,
+start a self-assessment.
 
 Every object is loaded through assessments.selectors (the same scoping as the pages: enterprise
 users see their enterprise's assessments, officials the submitted ones in their jurisdiction,
@@ -17,6 +18,7 @@ import copy
 from typing import Any, NoReturn
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Query, Router
@@ -55,9 +57,12 @@ from assessments.selectors import (
 from assessments.services import (
     NOT_DRAFT,
     UNKNOWN_SECTION,
+    UNKNOWN_VARIANT,
     AssessmentConflict,
+    SaveOutcome,
     answer_is_plain,
     assessment_save,
+    assessment_set_variant,
     assessment_start,
     assessment_submit,
 )
@@ -89,6 +94,11 @@ CONFLICT = (
 STALE = (
     "评估在您查看后已被修改，请刷新后再提交 "
     "(The assessment changed since you loaded it; reload it and submit again)"
+)
+VARIANT_STALE = (
+    "评估在您查看后已被修改，本次未保存任何内容，请刷新后再更改适用类型 "
+    "(The assessment changed since you loaded it; nothing was saved: reload it and change the "
+    "variant again)"
 )
 ANSWERS_INVALID = (
     "答案不完整或有误，未能提交 (The answers are incomplete or invalid; nothing was submitted)"
@@ -342,8 +352,10 @@ def _site_notes_problem(assessment: Assessment, notes: dict[str, str]) -> str | 
         422: ErrorOut,
     },
     url_name="assessment-answers-save",
-    summary="Save changed answers of a draft (409 when someone else changed the same questions "
-    "since your revision; invalid answers are reported in `problems` and not saved)",
+    summary="Save changed answers (and optionally the model variant) of a draft (409 when someone "
+    "else changed the same questions, or anything when you change the variant, since your "
+    "revision; 422 for a variant the model does not have; invalid answers are reported in "
+    "`problems` and not saved)",
 )
 def assessment_answers_save(
     request: HttpRequest, payload: AnswersIn, assessment_id: int = Path(..., ge=1, le=MAX_ID)
@@ -355,26 +367,42 @@ def assessment_answers_save(
     if problem or payload.revision is None:
         return 422, {"error": problem or REVISION_REQUIRED}
     try:
-        outcome = assessment_save(
-            assessment=found,
-            changes=payload.changes,
-            revision=payload.revision,
-            by=_caller(request),
-            base=payload.base,
-            site_notes=payload.site_notes,
-        )
+        outcome = _save_with_variant(found, payload, payload.revision, _caller(request))
     except AssessmentConflict as exc:
         conflicts = [
             {"question": c.question, "yours": c.yours, "theirs": c.theirs} for c in exc.items
         ]
-        return 409, {"error": CONFLICT, "revision": exc.current.revision, "conflicts": conflicts}
+        error = CONFLICT if conflicts else VARIANT_STALE
+        return 409, {"error": error, "revision": exc.current.revision, "conflicts": conflicts}
     except ValidationError as exc:
-        return 409, {"error": " ".join(exc.messages)}
+        return (422 if UNKNOWN_VARIANT in exc.messages else 409), {"error": " ".join(exc.messages)}
     return {
         "revision": outcome.assessment.revision,
         "saved": list(outcome.saved),
         "problems": _problems(outcome.problems),
     }
+
+
+def _save_with_variant(
+    found: Assessment, payload: AnswersIn, revision: int, by: Any
+) -> SaveOutcome:
+    """The variant (when it changes: its own optimistic lock, no merge), then the answers at the
+    revision that left; in one transaction, so when either fails nothing is written."""
+    with transaction.atomic():
+        default = framework_version_compiled(found.framework_version).default_variant
+        if payload.variant is not None and payload.variant != (found.variant or default):
+            found = assessment_set_variant(
+                assessment=found, variant=payload.variant, revision=revision, by=by
+            )
+            revision = found.revision
+        return assessment_save(
+            assessment=found,
+            changes=payload.changes,
+            revision=revision,
+            by=by,
+            base=payload.base,
+            site_notes=payload.site_notes,
+        )
 
 
 @router.post(

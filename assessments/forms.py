@@ -51,6 +51,8 @@ class SectionPost:
     """Question code → the answer in the form (changed or not), to show it again."""
     site_notes: dict[str, str] | None = None
     """{section: text} when the provider changed the section's site notes."""
+    site_notes_base: dict[str, str] | None = None
+    """{section: text} the form showed before the change."""
 
 
 def revision_of(data: QueryDict) -> int:
@@ -77,7 +79,9 @@ def section_post(data: QueryDict, framework: Framework) -> SectionPost:
         shown[code] = value
         if not same_answer(node.question, value, stored):
             changes[code], base[code] = value, stored
-    return SectionPost(section, revision, changes, base, shown, _site_notes(data, section))
+    notes = _site_notes(data, section)
+    notes_base = {section: data.get("base_site_note", "").strip()} if notes else None
+    return SectionPost(section, revision, changes, base, shown, notes, notes_base)
 
 
 def _site_notes(data: QueryDict, section: str) -> dict[str, str] | None:
@@ -89,10 +93,17 @@ def _site_notes(data: QueryDict, section: str) -> dict[str, str] | None:
     return {section: note}
 
 
+MAX_BASE_CHARS = 20_000
+
+
 def _json(text: str) -> Any:
+    """A stored value the form echoed back; anything unreadable (or absurdly long or deep) reads
+    as unknown, which at worst makes a save a conflict, never a server error."""
+    if not text or len(text) > MAX_BASE_CHARS:
+        return None
     try:
-        return json.loads(text) if text else None
-    except ValueError:
+        return json.loads(text)
+    except (ValueError, RecursionError):
         return None
 
 
@@ -181,6 +192,37 @@ def published_versions() -> Any:
         .defer("definition")
         .order_by("framework__code")
     )
+
+
+class VariantForm(forms.Form):
+    """The model variant (适用类型) of a draft, for models that have several (CMMM 离散型 / 流程型):
+    each variant weighs the same questions differently. The default variant is marked."""
+
+    variant = forms.ChoiceField(label=_("适用类型"))
+    revision = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, framework: Framework, current: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.current = current or framework.default_variant
+        self.current_name = variant_name(framework, self.current)
+        self.fields["variant"].choices = [  # type: ignore[attr-defined]
+            (code, variant_label(framework, code)) for code in framework.variants
+        ]
+        self.fields["variant"].widget.attrs.update({"data-autosubmit": ""})
+        self.fields["variant"].initial = self.current
+
+
+def variant_name(framework: Framework, code: str) -> str:
+    """The Chinese name of a variant (its code when the model names none)."""
+    name = framework.variant_names.get(code)
+    return (name.zh or name.en or code) if name is not None else code
+
+
+def variant_label(framework: Framework, code: str) -> str:
+    name = variant_name(framework, code)
+    if code == framework.default_variant:
+        return str(_("%(name)s（默认）") % {"name": name})
+    return name
 
 
 class SubmittedFilterForm(forms.Form):

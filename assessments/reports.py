@@ -67,6 +67,8 @@ class Header:
     """Display name: 企业自评 / 服务商诊断."""
     is_diagnosis: bool
     submitted_at: datetime | None
+    variant: str = ""
+    """The model variant (适用类型) scored with, when the model has several; else ""."""
 
 
 @dataclass(frozen=True)
@@ -169,9 +171,12 @@ def report_data(
     *,
     benchmark: Mapping[str, Any] | None,
     previous: Assessment | None,
+    official: bool = True,
 ) -> ReportData:
     """The report of a submitted assessment: its stored result, the change per dimension since
-    `previous` (same model, submitted earlier) and the peer groups of `benchmark`."""
+    `previous` (same model, submitted earlier) and the peer groups of `benchmark`. For readers
+    who are not officials, plausibility flags are notes without severity or detail (severity
+    drives the on-site check sample, as on the result page)."""
     result: dict[str, Any] = assessment.result or {}
     definition: dict[str, Any] = assessment.framework_version.definition or {}
     dimensions = _dimensions(definition, result, previous)
@@ -186,7 +191,7 @@ def report_data(
         levels=tuple(_level(level) for level in result.get("levels") or []),
         gap=_gap(result.get("gap")),
         benchmarks=_benchmarks(benchmark),
-        flags=tuple(_flag(flag) for flag in assessment.flags or []),
+        flags=tuple(_flag(flag, official) for flag in assessment.flags or []),
         advice=_advice(definition, dimensions, result.get("gap")),
         generated_at=timezone.localtime(),
     )
@@ -210,7 +215,17 @@ def _header(assessment: Assessment) -> Header:
         kind=str(assessment.get_kind_display()),
         is_diagnosis=assessment.is_diagnosis,
         submitted_at=timezone.localtime(submitted) if submitted else None,
+        variant=_variant_name(assessment, meta),
     )
+
+
+def _variant_name(assessment: Assessment, meta: Mapping[str, Any]) -> str:
+    """The name of the variant the result was scored with ("" when the model has only one)."""
+    variants = meta.get("variants") or []
+    if len(variants) < 2:
+        return ""
+    code = assessment.variant or (assessment.result or {}).get("variant") or variants[0]
+    return _zh((meta.get("variant_names") or {}).get(code)) or str(code)
 
 
 def _zh(text: Any) -> str:
@@ -312,11 +327,11 @@ def _benchmarks(benchmark: Mapping[str, Any] | None) -> tuple[BenchmarkLine, ...
     )
 
 
-def _flag(flag: Mapping[str, Any]) -> FlagLine:
+def _flag(flag: Mapping[str, Any], official: bool) -> FlagLine:
     return FlagLine(
-        severity=str(flag.get("severity") or ""),
+        severity=str(flag.get("severity") or "") if official else "",
         message=str(flag.get("message") or flag.get("code") or ""),
-        detail=str(flag.get("detail") or ""),
+        detail=str(flag.get("detail") or "") if official else "",
     )
 
 
@@ -440,6 +455,7 @@ def _title_blocks(data: ReportData) -> list[_Block]:
         (_("所在地区"), h.region),
         (_("所属行业"), h.industry),
         (_("评估模型"), f"{h.model_title}（{h.model_label}）{_model_marks(h)}"),
+        *(((_("适用类型"), h.variant),) if h.variant else ()),
         (_("评估年度"), str(h.year)),
         (_("评估类型"), h.kind),
         (_("提交时间"), _when(h.submitted_at)),
@@ -562,6 +578,9 @@ def _flag_blocks(data: ReportData) -> list[_Block]:
     heading = _heading(_("合理性提示"), "Plausibility flags")
     if not data.flags:
         return [heading, _Para(_("未发现需要说明的合理性问题。"), "note")]
+    if not any(f.severity for f in data.flags):  # the enterprise's copy: notes only
+        notes = tuple((f.message,) for f in data.flags)
+        return [heading, _Table((_("提示"),), notes, (6.0,))]
     header = (_("级别"), _("提示"), _("说明"))
     rows = tuple((SEVERITY.get(f.severity, f.severity), f.message, f.detail) for f in data.flags)
     return [heading, _Table(header, rows, (0.7, 2.5, 2.8))]

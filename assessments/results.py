@@ -250,6 +250,8 @@ class ResultPage:
     change: Change | None
     history: list[HistoryRow]
     charts: dict[str, Any] = field(default_factory=dict)
+    variant_name: str = ""
+    """The model variant (适用类型) scored with, when the model has several; else ""."""
 
     @property
     def changed_dimensions(self) -> list[Dimension]:
@@ -436,6 +438,15 @@ def _change(assessment: Assessment, previous: Assessment | None) -> Change | Non
     )
 
 
+def _variant_name(assessment: Assessment, model: maturity.Framework | None) -> str:
+    """The Chinese name of the variant the result was scored with ("" for one-variant models)."""
+    if model is None or len(model.variants) < 2:
+        return ""
+    code = assessment.variant or (assessment.result or {}).get("variant") or model.default_variant
+    name = model.variant_names.get(code)
+    return (name.zh or name.en or code) if name is not None else code
+
+
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
@@ -468,6 +479,7 @@ def result_page(assessment: Assessment, *, user: User) -> ResultPage:
         flags=_flags(assessment),
         change=_change(assessment, previous),
         history=[HistoryRow(a, a.pk == assessment.pk, str(a.get_kind_display())) for a in history],
+        variant_name=_variant_name(assessment, model),
     )
     page.charts = _charts(page)
     return page
@@ -616,6 +628,7 @@ def assessment_report_export(*, assessment: Assessment, fmt: str, user: User) ->
         assessment,
         benchmark=benchmark_for(assessment),
         previous=visible_previous(user=user, assessment=assessment),
+        official=user.role in (Role.PROVINCE, Role.CITY, Role.COUNTY),
     )
     content = reports.render_pdf(data) if fmt == "pdf" else reports.render_docx(data)
     code = assessment.framework.code

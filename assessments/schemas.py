@@ -170,6 +170,13 @@ class AnswersIn(Schema):
     site_notes: dict[str, str] = Field(
         default_factory=dict, description="diagnosis only: section code → site notes"
     )
+    variant: str | None = Field(
+        None,
+        max_length=40,
+        description="optional: the model variant (适用类型) to score the draft with, one of the "
+        "model's variants (e.g. CMMM: discrete, process); changing it needs the current "
+        "revision (no merge) and is saved together with the changes or not at all",
+    )
 
 
 class SaveOut(Schema):

@@ -1,5 +1,6 @@
 """Writes of assessments: start (carrying answers over), save (optimistic locking with a merge of
-non-overlapping edits), submit (score, freeze, flag), evidence, provider diagnosis."""
+non-overlapping edits), the model variant (适用类型), submit (score, freeze, flag), evidence,
+provider diagnosis."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ UNKNOWN_QUESTION = "未知的题目 (unknown question)"
 NOT_PLAIN = (
     "答案须为文字、数值或选项代码列表 (an answer is text, a number or a list of option codes)"
 )
+UNKNOWN_VARIANT = "该模型没有这个适用类型 (the model has no such variant)"
 
 
 @dataclass(frozen=True)
@@ -142,9 +144,13 @@ def assessment_start(
     if found is not None:
         return found
     framework = _questions(version)
-    previous = _latest_submitted(enterprise, version)
-    answers, origin = _carried_answers(
-        enterprise=enterprise, framework=framework, previous=previous
+    # A provider's diagnosis starts empty: the enterprise's own answers are not the provider's
+    # to see (and a diagnosis is an independent view of the enterprise).
+    previous = None if assignment is not None else _latest_submitted(enterprise, version)
+    answers, origin = (
+        ({}, {})
+        if assignment is not None
+        else _carried_answers(enterprise=enterprise, framework=framework, previous=previous)
     )
     assessment = Assessment(
         enterprise=enterprise,
@@ -208,6 +214,21 @@ def answer_is_plain(value: Any) -> bool:
     return isinstance(value, list) and all(_scalar(item) for item in value)
 
 
+def _merged_notes(
+    current: Assessment, notes: Mapping[str, str], base: Mapping[str, str] | None, revision: int
+) -> dict[str, str]:
+    merged = dict(current.site_notes)
+    shown = base or {}
+    stale = base is not None and revision != current.revision
+    for section, text in notes.items():
+        theirs = current.site_notes.get(section, "")
+        if stale and theirs != shown.get(section, "") and theirs.strip() and theirs != text:
+            merged[section] = f"{theirs}\n——\n{text}"
+        else:
+            merged[section] = text
+    return merged
+
+
 def _lock(pk: int) -> Assessment:
     """The row, locked for the rest of the transaction on PostgreSQL (SQLite's IMMEDIATE
     transactions already serialise writers)."""
@@ -223,10 +244,13 @@ def assessment_save(
     by: User,
     base: Mapping[str, Any] | None = None,
     site_notes: Mapping[str, str] | None = None,
+    site_notes_base: Mapping[str, str] | None = None,
 ) -> SaveOutcome:
     """Save changed answers of a draft. `revision` is the one the user's form was loaded at and
     `base` the values it showed for the changed questions; an answer someone else changed since
-    raises AssessmentConflict and writes nothing. Invalid answers are reported, not saved."""
+    raises AssessmentConflict and writes nothing. Invalid answers are reported, not saved. Site
+    notes changed by someone else since (`site_notes_base` is what the form showed) are kept
+    both: theirs, then the user's, so no text is lost."""
     current = _lock(assessment.pk)
     if not current.is_draft:
         raise ValidationError(NOT_DRAFT)
@@ -249,7 +273,7 @@ def assessment_save(
         saved.append(code)
     if not saved and not site_notes:
         return SaveOutcome(current, (), tuple(problems))
-    notes = {**current.site_notes, **(site_notes or {})}
+    notes = _merged_notes(current, site_notes or {}, site_notes_base, revision)
     before = {code: current.answers.get(code) for code in saved}
     Assessment.objects.filter(pk=current.pk).update(
         answers=answers,
@@ -266,6 +290,45 @@ def assessment_save(
         after={code: answers.get(code) for code in saved},
     )
     return SaveOutcome(current, tuple(saved), tuple(problems))
+
+
+@transaction.atomic
+def assessment_set_variant(
+    *, assessment: Assessment, variant: str, revision: int, by: User
+) -> Assessment:
+    """Choose the model variant (适用类型) whose weights will score the draft, e.g. CMMM 离散型 or
+    流程型. `revision` is the one the user's page was loaded at: a stale one raises
+    AssessmentConflict (items=[]) and writes nothing. Choosing the variant the draft already has
+    (a blank variant is the model's default) writes nothing either."""
+    current = _lock(assessment.pk)
+    if not current.is_draft:
+        raise ValidationError(NOT_DRAFT)
+    framework = _questions(current.framework_version)
+    if variant not in framework.variants:
+        raise ValidationError(UNKNOWN_VARIANT)
+    if current.revision != revision:
+        raise AssessmentConflict(current=current, items=[])
+    before = current.variant or framework.default_variant
+    if variant == before:
+        return current
+    updated = Assessment.objects.filter(
+        pk=current.pk, revision=revision, status=Assessment.Status.DRAFT
+    ).update(
+        variant=variant,
+        revision=F("revision") + 1,
+        updated_by=by,
+        updated_at=timezone.now(),
+    )
+    current.refresh_from_db()
+    if not updated:  # unreachable while the row is locked; kept as the lock's second line
+        raise AssessmentConflict(current=current, items=[])
+    audit_record(
+        action="assessment.variant",
+        obj=current,
+        before={"variant": before},
+        after={"variant": variant},
+    )
+    return current
 
 
 def _prerequisites(

@@ -9,6 +9,7 @@ urlpatterns: list = [
     path("start/", views.assessment_start_view, name="start"),
     path("<int:pk>/edit/", views.assessment_edit, name="edit"),
     path("<int:pk>/save/", views.assessment_save_view, name="save"),
+    path("<int:pk>/variant/", views.assessment_variant_view, name="variant"),
     path("<int:pk>/submit/", views.assessment_submit_view, name="submit"),
     path("<int:pk>/evidence/", views.evidence_upload, name="evidence-upload"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence-download"),

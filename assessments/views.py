@@ -1,7 +1,8 @@
 """Assessment pages: the home (an enterprise's assessments and the start form; officials' submitted
 assessments with filters and counts; a provider's assignments), the multi-section edit page with
-autosave, conflict display and evidence, submit, and the provider diagnosis (assign, start, the
-enterprise's per-section review). The result page is in result_views.py."""
+autosave, conflict display, evidence and the model variant (适用类型), submit, and the provider
+diagnosis (assign, start, the enterprise's per-section review). The result page is in
+result_views.py."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required
@@ -47,6 +49,7 @@ from assessments.forms import (
     SectionReviewForm,
     StartForm,
     SubmittedFilterForm,
+    VariantForm,
     revision_of,
     section_post,
 )
@@ -65,6 +68,7 @@ from assessments.services import (
     ConflictItem,
     SaveOutcome,
     assessment_save,
+    assessment_set_variant,
     assessment_start,
     assessment_submit,
     diagnosis_review_section,
@@ -78,6 +82,7 @@ from core.types import AuthenticatedRequest
 from frameworks.selectors import framework_version_compiled
 from registry.models import Region
 from registry.selectors import region_list_for_user
+from scoring import maturity
 from scoring.maturity import AnswerError
 
 PAGE_SIZE = 50
@@ -239,8 +244,10 @@ def _edit_response(
     **extra: Any,
 ) -> HttpResponse:
     """The edit page (or, for htmx, the section with the progress list) of `section`.
-    extra: shown, errors (per question), conflict, problems (submit), saved_at."""
+    extra: shown, errors (per question), conflict, problems (submit), saved_at, variant_form,
+    variant_conflict, variant_saved."""
     framework = framework_version_compiled(assessment.framework_version)
+    extra.setdefault("variant_form", _variant_form(framework, assessment))
     page = edit_page(
         framework,
         assessment.answers,
@@ -254,10 +261,18 @@ def _edit_response(
         "page": page,
         "editable": can_edit(request.user, assessment),
         "site_note": assessment.site_notes.get(page.current.code, ""),
+        "variant_section": page.current.code,
         **extra,
     }
     template = EDIT + ("#section-response" if fragment else "")
     return render(request, template, context)
+
+
+def _variant_form(framework: maturity.Framework, assessment: Assessment) -> VariantForm | None:
+    """The 适用类型 form of a model with several variants (None: nothing to choose)."""
+    if len(framework.variants) < 2:
+        return None
+    return VariantForm(framework=framework, current=assessment.variant)
 
 
 @role_required(*ASSESSMENT_EDITORS)
@@ -299,11 +314,20 @@ def _save(assessment: Assessment, post: SectionPost, by: User) -> Saved:
             by=by,
             base=post.base,
             site_notes=post.site_notes,
+            site_notes_base=post.site_notes_base,
         )
     except AssessmentConflict as conflict:
         clashing = {item.question for item in conflict.items}
         rest = {code: value for code, value in post.changes.items() if code not in clashing}
-        retry = SectionPost(post.section, post.revision, rest, post.base, {}, post.site_notes)
+        retry = SectionPost(
+            post.section,
+            post.revision,
+            rest,
+            post.base,
+            {},
+            post.site_notes,
+            post.site_notes_base,
+        )
         author = conflict.current.updated_by
         saved = _save(conflict.current, retry, by)
         return Saved(saved.outcome, [*conflict.items, *saved.clashes], author, saved.current)
@@ -369,6 +393,9 @@ def _redirect_to(request: AuthenticatedRequest, name: str, **kwargs: Any) -> Htt
     return redirect(url)
 
 
+SUBMIT_STALE = gettext_lazy("答案刚刚有更新（自动保存或其他用户的修改），请检查后再次提交。")
+
+
 @require_POST
 @role_required(*ASSESSMENT_EDITORS)
 def assessment_submit_view(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
@@ -387,9 +414,13 @@ def assessment_submit_view(request: AuthenticatedRequest, pk: int) -> HttpRespon
     except BadPost:
         return HttpResponseBadRequest(_("表单已过期，请刷新页面。"))
     if post is not None and (post.changes or post.site_notes):
+        stale = post.revision != assessment.revision
         saved = _save(assessment, post, request.user)
         if not saved.complete:
             return _saved_response(request, saved, post, fragment=False)
+        if stale:  # saved, but the user may not have seen the latest answers: not submitted
+            messages.error(request, SUBMIT_STALE)
+            return _edit_response(request, saved.current, section=post.section)
         assessment, revision = saved.current, saved.current.revision
     section = post.section if post else None
     try:
@@ -402,6 +433,70 @@ def assessment_submit_view(request: AuthenticatedRequest, pk: int) -> HttpRespon
         fresh = assessment_get_for_user(user=request.user, pk=pk)
         return _edit_response(request, fresh, section=section)
     return redirect("assessments:result", pk=done.pk)
+
+
+# --- model variant ---------------------------------------------------------------------------
+
+
+@require_POST
+@role_required(*ASSESSMENT_EDITORS)
+def assessment_variant_view(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
+    """Choose the model variant (适用类型) of a draft: htmx answers with the variant form (and,
+    after a change, the section form's new revision), a plain post goes back to the edit page.
+    A stale revision shows a conflict and changes nothing; choosing the current one is no-op."""
+    assessment = assessment_get_for_user(user=request.user, pk=pk)
+    if assessment.is_submitted:  # by a colleague, meanwhile
+        messages.info(request, _("该评估已提交，答案已冻结。"))
+        return _redirect_to(request, "assessments:result", pk=assessment.pk)
+    if not can_edit(request.user, assessment):
+        raise PermissionDenied
+    framework = framework_version_compiled(assessment.framework_version)
+    section = request.POST.get("section", "")
+    section = section if section in framework.roots else framework.roots[0]
+    form = VariantForm(request.POST, framework=framework, current=assessment.variant)
+    if not form.is_valid():
+        if "revision" in form.errors:
+            return HttpResponseBadRequest(_("表单已过期，请刷新页面。"))
+        error = _("请选择一个适用类型。")
+        return _variant_response(request, assessment, section, variant_error=error)
+    chosen = form.cleaned_data["variant"]
+    if chosen == form.current:  # nothing to change (a double click)
+        return _variant_response(request, assessment, section, variant_saved=True)
+    try:
+        assessment = assessment_set_variant(
+            assessment=assessment, variant=chosen, revision=form.cleaned_data["revision"],
+            by=request.user,
+        )  # fmt: skip
+    except AssessmentConflict as conflict:
+        clash = Conflict([], conflict.current.updated_by)
+        return _variant_response(request, conflict.current, section, variant_conflict=clash)
+    except ValidationError as error:  # submitted between the two reads
+        messages.error(request, " ".join(error.messages))
+        return _redirect_to(request, "assessments:result", pk=assessment.pk)
+    return _variant_response(request, assessment, section, variant_saved=True, new_revision=True)
+
+
+def _variant_response(
+    request: AuthenticatedRequest, assessment: Assessment, section: str, **extra: Any
+) -> HttpResponseBase:
+    """htmx: the variant form with its message (after a change, also the section form's new
+    revision, out of band). Otherwise: back to the edit page after a change, else the page with
+    the message. extra: variant_saved, new_revision, variant_conflict, variant_error."""
+    if not _is_htmx(request):
+        if extra.get("variant_saved"):
+            messages.success(request, _("已更改适用类型。"))
+            url = reverse("assessments:edit", args=[assessment.pk])
+            return redirect(f"{url}?section={section}")
+        return _edit_response(request, assessment, section=section, **extra)
+    framework = framework_version_compiled(assessment.framework_version)
+    context = {
+        "assessment": assessment,
+        "editable": can_edit(request.user, assessment),
+        "variant_form": _variant_form(framework, assessment),
+        "variant_section": section,
+        **extra,
+    }
+    return render(request, EDIT + "#variant-response", context)
 
 
 # --- evidence --------------------------------------------------------------------------------

@@ -59,10 +59,9 @@ def _prepare(world: World) -> Assessment:
     draft.refresh_from_db()
     random.Random(1).shuffle(strong)
     for code in strong[: int(len(strong) * 0.7)]:
-        upload = SimpleUploadedFile(f"{code}.pdf", _pdf(), "application/pdf")
-        evidence_add(
-            assessment=draft, question=code, file=upload, original_name=upload.name, by=user
-        )
+        name = f"{code}.pdf"
+        upload = SimpleUploadedFile(name, _pdf(), "application/pdf")
+        evidence_add(assessment=draft, question=code, file=upload, original_name=name, by=user)
     draft.refresh_from_db()
     return draft
 

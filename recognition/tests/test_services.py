@@ -332,7 +332,9 @@ def test_only_province_officials_draw_the_sample(
 
 @pytest.mark.parametrize("status", ["recognised", "rejected", "withdrawn"])
 def test_a_decided_application_cannot_be_changed_in_the_database(world: World, status) -> None:
-    extra = {"certificate_no": "X-1", "certificate_year": 2026} if status == "recognised" else {}
+    extra: dict[str, Any] = (
+        {"certificate_no": "X-1", "certificate_year": 2026} if status == "recognised" else {}
+    )
     app = make_application(
         enterprise=world.e1, by=world.users["enterprise"], status=status, **extra
     )

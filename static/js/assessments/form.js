@@ -7,6 +7,8 @@
 // returns: new revision and base values, messages, applicability, conflicts.
 // Answers changed while a save is in flight would be overwritten by that swap, so they are
 // carried over into the new form and saved next.
+// A select marked data-autosubmit (the 适用类型 of models with variants) submits its own form
+// when changed; htmx posts it and swaps in the answer.
 (function () {
   "use strict";
 
@@ -67,6 +69,10 @@
 
   document.addEventListener("change", function (event) {
     var el = event.target;
+    if (el.hasAttribute && el.hasAttribute("data-autosubmit") && el.form) {
+      el.form.requestSubmit();
+      return;
+    }
     var form = sectionForm(el);
     if (!form || el.type === "file" || !ANSWER.test(el.name || "")) return;
     exclusive(el);
