@@ -87,7 +87,7 @@ def _scenario_different(draft: Any, users: list[Any], trial: int) -> Counter[str
     """One changes gate.compliance, the other renewables.share: both saved, both stored."""
     flag = "no" if draft.answers.get("gate.compliance") == "yes" else "yes"
     share = float(trial % 50) + 0.5
-    changes = [{"gate.compliance": flag}, {"renewables.share": share}]
+    changes: list[dict[str, Any]] = [{"gate.compliance": flag}, {"renewables.share": share}]
     outcomes = _save_pair(draft, users, changes)
     draft.refresh_from_db()
     counts = Counter(outcomes)
