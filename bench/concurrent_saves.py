@@ -128,7 +128,7 @@ def _world() -> tuple[Any, list[Any], Any]:
     enterprise = Enterprise.objects.create(
         uscc=uscc_make(region_code=county.code, org_body="77700001"),
         name="并发测试企业",
-        city_id=county.parent_id,
+        city_id=county.parent_id or "3205",
         county=county,
         industry_id="3911",
     )
