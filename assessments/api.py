@@ -15,11 +15,11 @@ message}], conflicts add "revision" and "conflicts": [{question, yours, theirs}]
 from __future__ import annotations
 
 import copy
-from typing import Any, NoReturn
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Query, Router
 from ninja.errors import HttpError
@@ -66,8 +66,7 @@ from assessments.services import (
     assessment_start,
     assessment_submit,
 )
-from audit.models import AuditEvent
-from audit.services import audit_record
+from core.api_access import api_caller, api_deny, api_require_role
 from frameworks.models import FrameworkVersion
 from frameworks.selectors import (
     NO_PUBLISHED_VERSION,
@@ -113,31 +112,14 @@ NO_RESULT = "评估尚未提交，还没有结果 (Not submitted yet: there is n
 router = Router(tags=["assessments"])
 
 
-def _caller(request: HttpRequest) -> Any:
-    """The authenticated user (session or token), as set by the API's authentication."""
-    return getattr(request, "auth", None)
-
-
-def _deny(request: HttpRequest, operation: str, message: str, obj: Model | None = None) -> NoReturn:
-    """Write an access.denied row and answer 403."""
-    audit_record(
-        action="access.denied",
-        obj=obj,
-        object_type="" if obj is not None else "route",
-        object_id="" if obj is not None else f"api:{operation}",
-        result=AuditEvent.Result.DENIED,
-        note=f"api:{operation} {request.method} {request.path}"[:500],
-    )
-    raise HttpError(403, message)
+_caller = api_caller
+_deny = api_deny
 
 
 def _require_role(
     request: HttpRequest, operation: str, roles: tuple[str, ...], message: str = FORBIDDEN
 ) -> Any:
-    user = _caller(request)
-    if getattr(user, "role", None) not in roles:
-        _deny(request, operation, message)
-    return user
+    return api_require_role(request, operation, roles, message)
 
 
 def _visible(request: HttpRequest, operation: str, assessment_id: int) -> Assessment:

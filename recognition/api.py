@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
-from typing import Any, NoReturn
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Query, Router
@@ -29,8 +29,7 @@ from ninja.errors import HttpError
 from ninja.params.functions import Path
 
 from accounts.models import Role, User
-from audit.models import AuditEvent
-from audit.services import audit_record
+from core.api_access import api_caller, api_deny, api_require_role
 from recognition.access import APPLICANTS, APPLICATION_READERS, EXPERTS, REVIEWERS
 from recognition.application_types import application_type
 from recognition.eligibility import eligibility_check
@@ -111,31 +110,14 @@ READERS = (*APPLICATION_READERS, *EXPERTS)
 router = Router(tags=["recognition"])
 
 
-def _caller(request: HttpRequest) -> Any:
-    """The authenticated user (session or token), as set by the API's authentication."""
-    return getattr(request, "auth", None)
-
-
-def _deny(request: HttpRequest, operation: str, message: str, obj: Model | None = None) -> NoReturn:
-    """Write an access.denied row and answer 403."""
-    audit_record(
-        action="access.denied",
-        obj=obj,
-        object_type="" if obj is not None else "route",
-        object_id="" if obj is not None else f"api:{operation}",
-        result=AuditEvent.Result.DENIED,
-        note=f"api:{operation} {request.method} {request.path}"[:500],
-    )
-    raise HttpError(403, message)
+_caller = api_caller
+_deny = api_deny
 
 
 def _require_role(
     request: HttpRequest, operation: str, roles: tuple[str, ...], message: str = FORBIDDEN
 ) -> Any:
-    user = _caller(request)
-    if getattr(user, "role", None) not in roles:
-        _deny(request, operation, message)
-    return user
+    return api_require_role(request, operation, roles, message)
 
 
 def _load(user: Any, application_id: int) -> Application:
