@@ -108,6 +108,8 @@ INSTALLED_APPS = [
     "frameworks",
     "assessments",
     "recognition",
+    "monitoring",
+    "devindex",
 ]
 
 MIDDLEWARE = [

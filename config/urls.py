@@ -12,6 +12,8 @@ urlpatterns = [
     path("frameworks/", include("frameworks.urls")),
     path("assessments/", include("assessments.urls")),
     path("recognition/", include("recognition.urls")),
+    path("monitoring/", include("monitoring.urls")),
+    path("index/", include("devindex.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
