@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from scoring.index._frame import Vector, column, require_columns, with_columns
@@ -12,6 +13,7 @@ from scoring.index.meta import IndexTree
 
 METHODS = ("arithmetic", "geometric", "harmonic")
 Matrix = np.ndarray[tuple[int, int], np.dtype[np.float64]]
+Array = npt.NDArray[np.float64]
 
 
 def weighted_mean(values: Matrix, weights: Vector, method: str = "arithmetic") -> Vector:
@@ -24,23 +26,36 @@ def weighted_mean(values: Matrix, weights: Vector, method: str = "arithmetic") -
     - geometric :math:`\exp \sum \tilde w_j \ln x_j`
     - harmonic :math:`1 / \sum \tilde w_j / x_j`
 
-    Zeros policy: in the geometric and harmonic means a zero child makes the mean 0 (their
-    limit as the value tends to 0). Negative values are refused by ``aggregate``. A row with
-    no present value (or zero total weight) gives NaN.
+    Zeros policy: in the geometric and harmonic means a zero child with a positive weight
+    makes the mean 0 (their limit as the value tends to 0). Negative values are refused by
+    ``aggregate``. A row with no present value (or zero total weight) gives NaN.
+    Methodology: index-methodology.md §1.2 step 7 and §2.4 gotcha 4.
+    """
+    return level_means(values, weights[:, np.newaxis], method)[:, 0]
+
+
+def level_means(values: Array, weights: Array, method: str = "arithmetic") -> Array:
+    """``weighted_mean`` of many parents (and runs) at once, as matrix products.
+
+    ``values`` is (..., units, children) and ``weights`` (..., children, parents), where
+    column p of ``weights`` holds parent p's weights on its children (0 elsewhere); leading
+    dimensions (e.g. Monte-Carlo runs) broadcast. Returns (..., units, parents).
     """
     present = ~np.isnan(values)
-    w = np.where(present, weights[np.newaxis, :], 0.0)
-    total = w.sum(axis=1)
+    total = present.astype(np.float64) @ weights
+    positive = present & (values > 0)
+    safe = np.where(positive, values, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        w = w / total[:, np.newaxis]
-        x = np.where(present, values, 1.0)
         if method == "arithmetic":
-            out = (w * x).sum(axis=1)
-        elif method == "geometric":
-            out = np.exp((w * np.log(x)).sum(axis=1))
+            out = (np.where(present, values, 0.0) @ weights) / total
         else:
-            out = np.where((present & (x == 0)).any(axis=1), 0.0, 1.0 / (w / x).sum(axis=1))
-    return np.where(total > 0, out, np.nan)
+            zero = ((present & (values == 0)).astype(np.float64) @ weights) > 0
+            if method == "geometric":
+                out = np.exp((np.where(positive, np.log(safe), 0.0) @ weights) / total)
+            else:
+                out = total / (np.where(positive, 1.0 / safe, 0.0) @ weights)
+            out = np.where(zero, 0.0, out)
+    return np.asarray(np.where(total > 0, out, np.nan), dtype=np.float64)
 
 
 def aggregate(

@@ -6,7 +6,8 @@ always better, and skips missing values.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -14,6 +15,16 @@ import polars as pl
 from scoring.index._frame import Vector, column, require_columns, with_columns
 
 METHODS = ("minmax", "zscore", "rank", "dist2targ", "goalposts")
+DEFAULT_PARAMS: dict[str, Any] = {
+    "lower": 0.0,
+    "upper": 100.0,
+    "mean": 0.0,
+    "sd": 1.0,
+    "targets": None,
+    "posts": None,
+    "cap": True,
+}
+Matrix = np.ndarray[tuple[int, int], np.dtype[np.float64]]
 
 
 def minmax(x: Vector, lower: float = 0.0, upper: float = 100.0) -> Vector:
@@ -58,62 +69,70 @@ def normalise(
     frame: pl.DataFrame,
     directions: Mapping[str, int],
     method: str = "minmax",
-    *,
-    lower: float = 0.0,
-    upper: float = 100.0,
-    mean: float = 0.0,
-    sd: float = 1.0,
-    targets: Mapping[str, float] | None = None,
-    posts: Mapping[str, tuple[float, float]] | None = None,
-    cap: bool = True,
+    **params: Any,
 ) -> pl.DataFrame:
     r"""Normalise the indicator columns named in ``directions``.
 
-    Methods: ``minmax`` to [lower, upper]; ``zscore`` to (mean, sd); ``rank``;
-    ``dist2targ`` to ``targets`` (scale ``upper``, capped if ``cap``); ``goalposts`` with
-    ``posts[code] = (worst, best)`` in natural units (scale ``upper``). Each indicator is
-    first multiplied by its direction :math:`d_i`: :math:`x \leftarrow d_i x`.
+    Methods: ``minmax`` to [lower, upper] (default 0, 100); ``zscore`` to (mean, sd)
+    (default 0, 1); ``rank``; ``dist2targ`` to ``targets`` (scale ``upper``, capped if
+    ``cap``, default True); ``goalposts`` with ``posts[code] = (worst, best)`` in natural
+    units (scale ``upper``), e.g. fixed at a base year's minimum and maximum so that scores
+    stay comparable across years. Each indicator is first multiplied by its direction
+    :math:`d_i`: :math:`x \leftarrow d_i x`. Methodology: index-methodology.md §1.2 step 5.
 
     Raises
     ------
     ValueError
-        Unknown method, a missing column, a direction other than +1/-1, or a missing target
-        or goalpost.
+        Unknown method or setting, a missing column, a direction other than +1/-1, or a
+        missing target or goalpost.
     """
     codes = list(directions)
-    _check(frame, directions, method, targets, posts)
-    values: dict[str, Vector] = {}
-    for code in codes:
-        d = directions[code]
-        x = column(frame, code) * d
-        if method == "minmax":
-            values[code] = minmax(x, lower, upper)
-        elif method == "zscore":
-            values[code] = zscore(x, mean, sd)
-        elif method == "rank":
-            values[code] = rank(x)
-        elif method == "dist2targ":
-            values[code] = dist2targ(x, d * (targets or {})[code], upper, cap)
-        else:
-            worst, best = (posts or {})[code]
-            values[code] = goalposts(x, d * worst, d * best, upper)
-    return with_columns(frame, values)
+    require_columns(frame, codes)
+    values = np.column_stack([column(frame, c) for c in codes]) if codes else np.empty((0, 0))
+    out = normalise_values(values, codes, directions, method, **params)
+    return with_columns(frame, {c: out[:, j] for j, c in enumerate(codes)})
+
+
+def normalise_values(
+    values: Matrix,
+    codes: Sequence[str],
+    directions: Mapping[str, int],
+    method: str = "minmax",
+    **params: Any,
+) -> Matrix:
+    """The matrix form of ``normalise``: ``values`` is units x ``codes`` (NaN = missing)."""
+    _check(codes, directions, method, params)
+    p = {**DEFAULT_PARAMS, **params}
+    out = np.empty_like(values)
+    for j, code in enumerate(codes):
+        out[:, j] = _one(values[:, j], directions[code], code, method, p)
+    return out
+
+
+def _one(x: Vector, d: int, code: str, method: str, p: Mapping[str, Any]) -> Vector:
+    x = x * d
+    if method == "minmax":
+        return minmax(x, float(p["lower"]), float(p["upper"]))
+    if method == "zscore":
+        return zscore(x, float(p["mean"]), float(p["sd"]))
+    if method == "rank":
+        return rank(x)
+    if method == "dist2targ":
+        return dist2targ(x, d * float(p["targets"][code]), float(p["upper"]), bool(p["cap"]))
+    worst, best = p["posts"][code]
+    return goalposts(x, d * float(worst), d * float(best), float(p["upper"]))
 
 
 def _check(
-    frame: pl.DataFrame,
-    directions: Mapping[str, int],
-    method: str,
-    targets: Mapping[str, float] | None,
-    posts: Mapping[str, tuple[float, float]] | None,
+    codes: Sequence[str], directions: Mapping[str, int], method: str, params: Mapping[str, Any]
 ) -> None:
     if method not in METHODS:
         raise ValueError(f"unknown normalisation method {method!r}; use one of {METHODS}")
-    require_columns(frame, list(directions))
-    problems = [
-        f"{c}: direction must be 1 or -1" for c, d in directions.items() if d not in (1, -1)
-    ]
-    needed = {"dist2targ": targets, "goalposts": posts}.get(method, directions)
-    problems += [f"{c}: no {method} parameter" for c in directions if c not in (needed or {})]
+    problems = [f"unknown normalisation setting {k!r}" for k in params if k not in DEFAULT_PARAMS]
+    problems += [f"{c}: direction must be 1 or -1" for c in codes if directions[c] not in (1, -1)]
+    needed = {"dist2targ": params.get("targets"), "goalposts": params.get("posts")}
+    if method in needed:
+        given = needed[method] or {}
+        problems += [f"{c}: no {method} parameter" for c in codes if c not in given]
     if problems:
         raise ValueError("; ".join(problems))

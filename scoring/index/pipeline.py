@@ -1,22 +1,13 @@
 """Run the composite-indicator stages in order from a configuration dict.
 
 Stages, in order: Raw -> Denominated -> Imputed -> Screened -> Treated -> Normalised ->
-Aggregated, plus TreatSummary and Ranks. Configuration (every key optional; defaults shown;
-``None`` for a stage skips it)::
-
-    {
-        "unit": "uCode",                                  # unit id column
-        "denominate": True,
-        "impute": {"method": "mean", "by": None},         # none / mean / median
-        "screen": {"threshold": 0.0},                     # share of indicators present
-        "treat": {"winmax": 5, "skew": 2.0, "kurt": 3.5},
-        "normalise": {"method": "minmax", "lower": 0, "upper": 100},
-        "aggregate": {"method": "arithmetic", "dat_thresh": None},
-        "rank_decimals": None,                            # round scores before ranking
-    }
+(Weights) -> Aggregated, plus TreatSummary and Ranks. The configuration keys, their defaults
+and validation are in ``scoring.index.config``.
 
 As in COINr's reference pipeline, screening follows imputation, so it measures the data
 availability left after imputation (with group imputation, the units of a group with no data).
+Data-driven weights (PCA, entropy) are computed on the normalised indicators and, for higher
+levels, on aggregates built with the weights already chosen below them.
 """
 
 from __future__ import annotations
@@ -26,34 +17,18 @@ from typing import Any
 
 import polars as pl
 
+from scoring.index._frame import Vector, column
 from scoring.index.aggregate import aggregate, ranks
+from scoring.index.config import DEFAULTS, STAGES, full_config
 from scoring.index.denominate import denominate
 from scoring.index.impute import impute
 from scoring.index.meta import IndexTree
 from scoring.index.normalise import normalise
 from scoring.index.screen import screen
 from scoring.index.treat import treat
+from scoring.index.weights import Scores, effective_weights, renormalise, resolve_weights
 
-STAGES = (
-    "unit",
-    "rank_decimals",
-    "denominate",
-    "impute",
-    "screen",
-    "treat",
-    "normalise",
-    "aggregate",
-)
-DEFAULTS: dict[str, Any] = {
-    "unit": "uCode",
-    "denominate": True,
-    "screen": {"threshold": 0.0},
-    "impute": {"method": "mean", "by": None},
-    "treat": {"winmax": 5, "skew": 2.0, "kurt": 3.5},
-    "normalise": {"method": "minmax"},
-    "aggregate": {"method": "arithmetic", "dat_thresh": None},
-    "rank_decimals": None,
-}
+__all__ = ["DEFAULTS", "STAGES", "run_pipeline", "weights_frame"]
 
 
 def run_pipeline(
@@ -65,20 +40,18 @@ def run_pipeline(
     -------
     dict
         ``Raw``, ``Denominated``, ``Imputed``, ``Screened``, ``Treated``, ``TreatSummary``,
-        ``Normalised``, ``Aggregated`` and ``Ranks`` (unit column + indicator and aggregate
-        ranks, descending, ties "min", of the scores rounded to ``rank_decimals`` if
-        given). A skipped stage repeats the previous frame.
+        ``Normalised``, ``Weights`` (see ``weights_frame``), ``Aggregated`` and ``Ranks``
+        (unit column + indicator and aggregate ranks, descending, ties "min", of the scores
+        rounded to ``rank_decimals`` if given). A skipped stage repeats the previous frame.
 
     Raises
     ------
+    IndexConfigError
+        Unknown configuration keys or settings (a ``ValueError``, listing every problem).
     ValueError
-        Unknown configuration keys; errors of the stages themselves.
+        Errors of the stages themselves (including ``IndexWeightsError``).
     """
-    unknown = sorted(set(config or {}) - set(STAGES))
-    if unknown:
-        raise ValueError(f"unknown pipeline stages: {', '.join(unknown)}")
-    cfg = {**DEFAULTS, **(config or {})}
-    return _run(data, tree, cfg)
+    return _run(data, tree, full_config(config))
 
 
 def _run(data: pl.DataFrame, tree: IndexTree, cfg: Mapping[str, Any]) -> dict[str, pl.DataFrame]:
@@ -90,14 +63,53 @@ def _run(data: pl.DataFrame, tree: IndexTree, cfg: Mapping[str, Any]) -> dict[st
     s = cfg["screen"]
     out["Screened"] = screen(out["Imputed"], codes, **s) if s else out["Imputed"]
     out["Treated"], out["TreatSummary"] = _treat(out["Screened"], codes, cfg["treat"])
-    n = dict(cfg["normalise"] or {"method": "minmax"})
-    n.setdefault("targets", tree.targets())
-    out["Normalised"] = normalise(out["Treated"], tree.directions(), **n)
-    out["Aggregated"] = aggregate(out["Normalised"], tree, **(cfg["aggregate"] or {}))
+    out["Normalised"] = normalise(
+        out["Treated"], tree.directions(), **normalise_settings(cfg, tree)
+    )
+    agg = dict(cfg["aggregate"] or {})
+    weights = resolve_weights(tree, cfg["weights"], _scores(out["Normalised"], tree, agg))
+    out["Weights"] = weights_frame(tree, weights)
+    out["Aggregated"] = aggregate(out["Normalised"], tree, **agg, weights=weights)
     scored = [*codes, *tree.aggregate_codes]
     table = out["Aggregated"].select(cfg["unit"], *scored)
     out["Ranks"] = ranks(table, scored, cfg["rank_decimals"])
     return out
+
+
+def normalise_settings(cfg: Mapping[str, Any], tree: IndexTree) -> dict[str, Any]:
+    """The ``normalise`` section with the metadata targets as the default ``targets``."""
+    settings = dict(cfg["normalise"] or {"method": "minmax"})
+    settings.setdefault("targets", tree.targets())
+    return settings
+
+
+def weights_frame(tree: IndexTree, weights: Mapping[str, float]) -> pl.DataFrame:
+    """One row per element: ``code``, ``parent``, ``weight`` (as used), ``share`` (renormalised
+    among its siblings) and ``effective`` (product of shares up the tree)."""
+    share, effective = renormalise(tree, weights), effective_weights(tree, weights)
+    parents = {i.code: i.parent for i in tree.indicators} | {
+        a.code: a.parent for a in tree.aggregates
+    }
+    return pl.DataFrame(
+        {
+            "code": list(weights),
+            "parent": [parents[c] for c in weights],
+            "weight": [weights[c] for c in weights],
+            "share": [share[c] for c in weights],
+            "effective": [effective[c] for c in weights],
+        },
+        schema_overrides={"parent": pl.String},
+    )
+
+
+def _scores(normalised: pl.DataFrame, tree: IndexTree, agg: Mapping[str, Any]) -> Scores:
+    codes = [*tree.indicator_codes, *tree.aggregate_codes]
+
+    def scores(weights: Mapping[str, float]) -> dict[str, Vector]:
+        frame = aggregate(normalised, tree, **agg, weights=weights)
+        return {c: column(frame, c) for c in codes}
+
+    return scores
 
 
 def _treat(

@@ -31,13 +31,16 @@ def sobol_indices(y: Vector, n: int, names: Sequence[str]) -> pl.DataFrame:
         \quad \text{(Saltelli 2010)}, \qquad
         S_{Ti} = \frac{\sum_j (y_{A,j} - y_{A_B^i,j})^2}{2 N V} \quad \text{(Jansen)}
 
-    Returns a frame with columns ``Variable``, ``Si``, ``STi``.
+    Returns a frame with columns ``Variable``, ``Si``, ``STi`` (NaN when V = 0).
     """
     d = len(names)
     if y.shape != (n * (d + 2),):
         raise ValueError(f"expected {n * (d + 2)} runs for N = {n}, d = {d}; got {y.shape}")
     ya, yb = y[:n], y[n : 2 * n]
     var = float(np.var(np.concatenate([ya, yb]), ddof=1))
+    if var == 0:  # no output variance: the indices are undefined
+        nan = [float("nan")] * d
+        return pl.DataFrame({"Variable": list(names), "Si": nan, "STi": nan})
     blocks = [y[(2 + i) * n : (3 + i) * n] for i in range(d)]
     si = [float(np.mean(yb * (yab - ya))) / var for yab in blocks]
     sti = [float(np.sum((ya - yab) ** 2)) / (2 * n * var) for yab in blocks]
