@@ -127,8 +127,11 @@ def cronbach_alpha(values: Matrix) -> float:
     if k < 2:
         return math.nan
     cov = np.array([[_covariance(values[:, i], values[:, j]) for j in range(k)] for i in range(k)])
-    off_diagonal = (cov.sum() - np.trace(cov)) / (k * (k - 1))
-    return float(k * k * off_diagonal / cov.sum())
+    total = cov.sum()
+    if not np.isfinite(total) or total == 0:
+        return math.nan  # no variance at all (e.g. every unit at a goalpost): alpha is undefined
+    off_diagonal = (total - np.trace(cov)) / (k * (k - 1))
+    return float(k * k * off_diagonal / total)
 
 
 def cronbach_by_group(frame: pl.DataFrame, tree: IndexTree, level: int = 2) -> pl.DataFrame:

@@ -68,6 +68,7 @@ NUMBERS: dict[str, tuple[str, ...]] = {
     "normalise": ("lower", "upper", "mean", "sd"),
     "aggregate": ("dat_thresh",),
 }
+NULLABLE = (("aggregate", "dat_thresh"),)  # null = no threshold; other numbers need a value
 
 
 class IndexConfigError(ValueError):
@@ -127,9 +128,36 @@ def _section_problems(name: str, section: Any) -> list[str]:
         problems.append(f"{name}: unknown method {method!r}; use one of {SECTION_METHODS[name]}")
     for key in NUMBERS.get(name, ()):
         value = section.get(key)
-        if value is not None and not _is_number(value):
+        if key not in section or (value is None and (name, key) in NULLABLE):
+            continue
+        if not _is_number(value):
             problems.append(f"{name}.{key}: expected a number, got {value!r}")
+    if name == "impute" and not isinstance(section.get("by") or "", str):
+        problems.append("impute.by: expected a column name or null")
+    if name == "normalise":
+        problems += _parameter_problems(section)
+        lower, upper = section.get("lower", 0.0), section.get("upper", 100.0)
+        if _is_number(lower) and _is_number(upper) and lower >= upper:
+            problems.append(f"normalise: lower ({lower}) must be below upper ({upper})")
     return problems
+
+
+def _parameter_problems(section: Mapping[str, Any]) -> list[str]:
+    targets, posts = section.get("targets"), section.get("posts")
+    problems = []
+    if targets is not None and not (
+        isinstance(targets, Mapping) and all(_is_number(v) for v in targets.values())
+    ):
+        problems.append("normalise.targets: expected a mapping of indicator code to number")
+    if posts is not None and not (
+        isinstance(posts, Mapping) and all(_is_pair(v) for v in posts.values())
+    ):
+        problems.append("normalise.posts: expected a mapping of indicator code to [worst, best]")
+    return problems
+
+
+def _is_pair(value: Any) -> bool:
+    return isinstance(value, list | tuple) and len(value) == 2 and all(map(_is_number, value))
 
 
 def _scalar_problems(config: Mapping[str, Any]) -> list[str]:
@@ -137,8 +165,10 @@ def _scalar_problems(config: Mapping[str, Any]) -> list[str]:
     if not isinstance(config.get("unit", "uCode"), str):
         problems.append("unit: expected a column name")
     decimals = config.get("rank_decimals")
-    if decimals is not None and (isinstance(decimals, bool) or not isinstance(decimals, int)):
-        problems.append("rank_decimals: expected a whole number or null")
+    if decimals is not None and (
+        isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0
+    ):
+        problems.append("rank_decimals: expected a whole number >= 0 or null")
     if not isinstance(config.get("denominate", True), bool):
         problems.append("denominate: expected true or false")
     return problems

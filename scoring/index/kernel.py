@@ -27,7 +27,7 @@ from scoring.index.config import full_config
 from scoring.index.denominate import denominate
 from scoring.index.impute import impute
 from scoring.index.meta import IndexTree
-from scoring.index.normalise import Matrix, normalise_values
+from scoring.index.normalise import Matrix, normalise_values, refuse_log_units
 from scoring.index.pipeline import normalise_settings
 from scoring.index.screen import screen
 from scoring.index.treat import treat_vector
@@ -146,7 +146,9 @@ class IndexKernel:
         if key not in self._cache:
             settings = normalise_settings(cfg, self.tree)
             codes, directions = self.tree.indicator_codes, self.tree.directions()
-            self._cache[key] = normalise_values(self._treated(cfg), codes, directions, **settings)
+            treated, logged = self._treated(cfg)
+            refuse_log_units(settings.get("method", "minmax"), logged)
+            self._cache[key] = normalise_values(treated, codes, directions, **settings)
         return self._cache[key]  # type: ignore[no-any-return]
 
     def weights(self, cfg: Mapping[str, Any]) -> Vector:
@@ -196,14 +198,18 @@ class IndexKernel:
             self._cache[key] = (units, np.column_stack([column(frame, c) for c in codes]))
         return self._cache[key]  # type: ignore[no-any-return]
 
-    def _treated(self, cfg: Mapping[str, Any]) -> Matrix:
+    def _treated(self, cfg: Mapping[str, Any]) -> tuple[Matrix, list[str]]:
+        """Treated indicators and the codes that the log fallback transformed."""
         key = ("treated", _key(cfg, "unit", "denominate", "impute", "screen", "treat"))
         if key not in self._cache:
-            x, spec = self._prepared(cfg)[1], cfg["treat"]
+            x, spec, logged = self._prepared(cfg)[1], cfg["treat"], []
             if spec:
                 limits = (spec.get("winmax", 5), spec.get("skew", 2.0), spec.get("kurt", 3.5))
-                x = np.column_stack([treat_vector(x[:, j], *limits)[0] for j in range(x.shape[1])])
-            self._cache[key] = x
+                treated = [treat_vector(x[:, j], *limits) for j in range(x.shape[1])]
+                x = np.column_stack([t[0] for t in treated])
+                codes = self.tree.indicator_codes
+                logged = [c for c, t in zip(codes, treated, strict=True) if t[3]]
+            self._cache[key] = (x, logged)
         return self._cache[key]  # type: ignore[no-any-return]
 
 

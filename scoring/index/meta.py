@@ -129,7 +129,8 @@ def read_meta(table: pl.DataFrame) -> IndexTree:
     IndexMetaError
         Listing every problem: missing columns, unknown types, duplicate codes, levels,
         missing or negative weights, directions other than +1/-1, unknown parents or
-        denominators, parents at a level not above the child, cycles, empty aggregates.
+        denominators, parents at a level not above the child, cycles, empty aggregates, no
+        indicator at all.
     """
     missing = [c for c in REQUIRED_COLUMNS if c not in table.columns]
     if missing:
@@ -184,7 +185,9 @@ def _node_problems(row: Mapping[str, Any], kind: str, where: str) -> list[str]:
         problems.append(f"{where}: Level must be a whole number >= 1")
     elif (kind == "Indicator") != (level == 1):
         problems.append(f"{where}: indicators are level 1 and aggregates level >= 2")
-    if weight is None:
+    if weight is None and _text(row["Weight"]) is not None:
+        problems.append(f"{where}: Weight {_text(row['Weight'])!r} is not a number")
+    elif weight is None:
         problems.append(f"{where}: missing Weight")
     elif weight < 0:
         problems.append(f"{where}: negative Weight")
@@ -197,6 +200,8 @@ def _tree_problems(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     nodes = {_text(r["iCode"]): r for r in rows if _text(r["Type"]) in ("Indicator", "Aggregate")}
     denominators = {_text(r["iCode"]) for r in rows if _text(r["Type"]) == "Denominator"}
     problems: list[str] = []
+    if not any(_text(r["Type"]) == "Indicator" for r in rows):
+        problems.append("no indicators: the table needs rows of Type Indicator")
     for code, row in nodes.items():
         parent = _text(row["Parent"])
         denominator = _text(row.get("Denominator"))

@@ -50,9 +50,15 @@ def rank(x: Vector) -> Vector:
 def dist2targ(x: Vector, target: float, scale: float = 100.0, cap: bool = True) -> Vector:
     r"""Distance to target: :math:`\frac{x - \min x}{t - \min x}\cdot c`, capped at c if ``cap``.
 
-    ``x`` and ``t`` are already multiplied by the direction.
+    ``x`` and ``t`` are already multiplied by the direction. A target at or below the minimum
+    is met by every unit: capped, every score is c; uncapped the distance is undefined
+    (``ValueError``).
     """
     lo = np.nanmin(x)
+    if target <= lo:
+        if not cap:
+            raise ValueError("the target is not better than the worst value")
+        return np.where(np.isnan(x), np.nan, scale)
     out = (x - lo) / (target - lo)
     return (np.minimum(out, 1.0) if cap else out) * scale
 
@@ -118,7 +124,13 @@ def _one(x: Vector, d: int, code: str, method: str, p: Mapping[str, Any]) -> Vec
     if method == "rank":
         return rank(x)
     if method == "dist2targ":
-        return dist2targ(x, d * float(p["targets"][code]), float(p["upper"]), bool(p["cap"]))
+        target = float(p["targets"][code])
+        if not p["cap"] and d * target <= np.nanmin(x):
+            raise ValueError(
+                f"{code}: the target {target} is not better than the worst value; without cap "
+                "the distance to target is undefined"
+            )
+        return dist2targ(x, d * target, float(p["upper"]), bool(p["cap"]))
     worst, best = p["posts"][code]
     return goalposts(x, d * float(worst), d * float(best), float(p["upper"]))
 
@@ -134,5 +146,30 @@ def _check(
     if method in needed:
         given = needed[method] or {}
         problems += [f"{c}: no {method} parameter" for c in codes if c not in given]
+        if method == "goalposts":
+            problems += [f"{c}: the goalposts are equal" for c in codes if _equal(given.get(c))]
     if problems:
         raise ValueError("; ".join(problems))
+
+
+def _equal(posts: Any) -> bool:
+    return posts is not None and float(posts[0]) == float(posts[1])
+
+
+def refuse_log_units(method: str, logged: Sequence[str]) -> None:
+    """Refuse ``dist2targ`` and ``goalposts`` for indicators that outlier treatment
+    log-transformed: their targets and goalposts are in natural units, the values no longer are.
+
+    Raises
+    ------
+    ValueError
+        Naming every such indicator.
+    """
+    if method in ("dist2targ", "goalposts") and logged:
+        raise ValueError(
+            "; ".join(
+                f"{c}: outlier treatment log-transformed it, but {method} parameters are in "
+                "natural units; raise treat.winmax or set treat: null"
+                for c in logged
+            )
+        )

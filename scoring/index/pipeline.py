@@ -23,7 +23,7 @@ from scoring.index.config import DEFAULTS, STAGES, full_config
 from scoring.index.denominate import denominate
 from scoring.index.impute import impute
 from scoring.index.meta import IndexTree
-from scoring.index.normalise import normalise
+from scoring.index.normalise import normalise, refuse_log_units
 from scoring.index.screen import screen
 from scoring.index.treat import treat
 from scoring.index.weights import Scores, effective_weights, renormalise, resolve_weights
@@ -63,9 +63,10 @@ def _run(data: pl.DataFrame, tree: IndexTree, cfg: Mapping[str, Any]) -> dict[st
     s = cfg["screen"]
     out["Screened"] = screen(out["Imputed"], codes, **s) if s else out["Imputed"]
     out["Treated"], out["TreatSummary"] = _treat(out["Screened"], codes, cfg["treat"])
-    out["Normalised"] = normalise(
-        out["Treated"], tree.directions(), **normalise_settings(cfg, tree)
-    )
+    settings = normalise_settings(cfg, tree)
+    logged = out["TreatSummary"].filter(pl.col("log"))["code"].to_list()
+    refuse_log_units(settings.get("method", "minmax"), logged)
+    out["Normalised"] = normalise(out["Treated"], tree.directions(), **settings)
     agg = dict(cfg["aggregate"] or {})
     weights = resolve_weights(tree, cfg["weights"], _scores(out["Normalised"], tree, agg))
     out["Weights"] = weights_frame(tree, weights)

@@ -47,7 +47,8 @@ NULLS = ["", "NA", "NaN", "nan", "null", "NULL"]
 
 
 class IndexInputError(ValueError):
-    """An input file is unusable. ``source`` is "meta", "data", "config" or "run"."""
+    """An input file is unusable. ``source`` is "meta", "data", "config", "run" (the
+    computation) or "out" (writing the output folder)."""
 
     def __init__(self, source: str, problems: Sequence[str]) -> None:
         self.source = source
@@ -78,6 +79,9 @@ def run_from_files(
 ) -> RunSummary:
     """Read, validate, compute and write (see the module text). Returns a ``RunSummary``.
 
+    Everything is computed before the first file is written, so a failing computation writes
+    nothing; a failing write names the files already written.
+
     Raises
     ------
     IndexInputError
@@ -87,18 +91,18 @@ def run_from_files(
     tree, cfg, frame = read_meta_file(meta), read_config_file(config), read_data_file(data)
     pipeline_cfg = {k: v for k, v in cfg.items() if k in STAGES}
     unit = pipeline_cfg.get("unit", "uCode")
-    _check_data(frame, tree, unit, cfg.get("panel"))
-    out.mkdir(parents=True, exist_ok=True)
+    _check_data(frame, tree, pipeline_cfg, cfg.get("panel"))
     try:
         stages, results = _compute(frame, tree, pipeline_cfg, cfg.get("panel"))
-        files = _write_stages(stages, results, out)
         analysis = None
         if cfg.get("uncertainty"):
             analysis = _uncertainty(frame, tree, pipeline_cfg, cfg["uncertainty"], progress)
-            files += _write_uncertainty(analysis, out)
-    except ValueError as exc:
+    except (ValueError, pl.exceptions.PolarsError) as exc:
         raise IndexInputError("run", getattr(exc, "problems", None) or [str(exc)]) from exc
-    best = results.head(5).select(pl.col(unit).cast(pl.String), tree.aggregates[-1].code, "rank")
+    files = _write_outputs(out, stages, results, analysis)
+    top = tree.aggregates[-1].code
+    scored = results.filter(pl.col(top).is_not_null())  # units without a score have no rank
+    best = scored.head(5).select(pl.col(unit).cast(pl.String), top, "rank")
     return RunSummary(
         units=stages["Aggregated"].height,
         indicators=len(tree.indicators),
@@ -202,22 +206,35 @@ def _compute_panel(
     return stages, results.sort(year, "rank")
 
 
-def _write_stages(
-    stages: Mapping[str, pl.DataFrame], results: pl.DataFrame, out: Path
+def _write_outputs(
+    out: Path,
+    stages: Mapping[str, pl.DataFrame],
+    results: pl.DataFrame,
+    analysis: UncertaintyResult | None,
 ) -> list[str]:
-    names = [n for n in (*STAGE_FILES, *EXTRA_FILES) if n in stages]
-    for name in names:
-        _write(stages[name], out / f"{name}.csv")
-    _write(results, out / "results.csv")
-    return [f"{n}.csv" for n in names] + ["results.csv"]
-
-
-def _write_uncertainty(result: UncertaintyResult, out: Path) -> list[str]:
-    _write(result.rank_stats, out / "rank_stats.csv")
-    if result.sobol is None:
-        return ["rank_stats.csv"]
-    _write(result.sobol, out / "sobol.csv")
-    return ["rank_stats.csv", "sobol.csv"]
+    """Write every output file; returns their names in order."""
+    frames = {f"{n}.csv": stages[n] for n in (*STAGE_FILES, *EXTRA_FILES) if n in stages}
+    frames["results.csv"] = results
+    if analysis is not None:
+        frames["rank_stats.csv"] = analysis.rank_stats
+        if analysis.sobol is not None:
+            frames["sobol.csv"] = analysis.sobol
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise IndexInputError("out", [f"cannot create the output folder {out}: {reason}"]) from exc
+    written: list[str] = []
+    for name, frame in frames.items():
+        try:
+            frame.write_csv(out / name)
+        except OSError as exc:
+            problems = [f"cannot write {out / name}: {exc.strerror or exc}"]
+            if written:
+                problems.append(f"incomplete output, already written: {', '.join(written)}")
+            raise IndexInputError("out", problems) from exc
+        written.append(name)
+    return written
 
 
 def _uncertainty(
@@ -256,11 +273,21 @@ def _uncertainty_problems(section: Any, pipeline: Mapping[str, Any]) -> list[str
     n = section.get("n", 100)
     if isinstance(n, bool) or not isinstance(n, int) or n < 2:
         problems.append("uncertainty.n: expected a whole number >= 2")
+    seed = section.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        problems.append("uncertainty.seed: expected a whole number >= 0")
+    if not isinstance(section.get("sensitivity", False), bool):
+        problems.append("uncertainty.sensitivity: expected true or false")
+    if not isinstance(section.get("node") or "", str):
+        problems.append("uncertainty.node: expected an aggregate code")
     inputs = section.get("inputs")
     if not isinstance(inputs, list) or not inputs:
         return [*problems, "uncertainty.inputs: expected a list of uncertain inputs"]
     for number, spec in enumerate(inputs, start=1):
         problems += _input_problems(number, spec, pipeline)
+    names = [str(s["name"]) for s in inputs if isinstance(s, Mapping) and "name" in s]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    problems += [f"uncertainty.inputs: duplicate name {name!r}" for name in duplicates]
     return problems
 
 
@@ -275,8 +302,16 @@ def _input_problems(number: int, spec: Any, pipeline: Mapping[str, Any]) -> list
     for alternative in alternatives:
         problems += [f"{where}: {p}" for p in validate_config(merge(pipeline, alternative))]
     noise = spec.get("weight_noise")
-    if noise is not None and (isinstance(noise, bool) or not isinstance(noise, int | float)):
-        problems.append(f"{where}.weight_noise: expected a number")
+    if noise is not None and (
+        isinstance(noise, bool) or not isinstance(noise, int | float) or not 0 <= noise < 1
+    ):
+        problems.append(f"{where}.weight_noise: expected a number in [0, 1)")
+    levels = spec.get("levels")
+    if levels is not None and (
+        not isinstance(levels, list)
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in levels)
+    ):
+        problems.append(f"{where}.levels: expected a list of whole numbers")
     return problems
 
 
@@ -286,6 +321,11 @@ def _panel_problems(section: Any) -> list[str]:
     problems = [f"panel: unknown setting {k!r}" for k in section if k not in PANEL_KEYS]
     if not isinstance(section.get("base_year"), int):
         problems.append("panel.base_year: expected a year")
+    margin = section.get("margin", 0.0)
+    if isinstance(margin, bool) or not isinstance(margin, int | float) or margin < 0:
+        problems.append("panel.margin: expected a number >= 0")
+    if not isinstance(section.get("year", "Time"), str):
+        problems.append("panel.year: expected a column name")
     reference = section.get("rebase")
     if reference is not None and not isinstance(reference, str):
         problems.append(f"panel.rebase: use one of {REFERENCES} or a unit code")
@@ -293,20 +333,33 @@ def _panel_problems(section: Any) -> list[str]:
 
 
 def _check_data(
-    frame: pl.DataFrame, tree: IndexTree, unit: str, panel: Mapping[str, Any] | None
+    frame: pl.DataFrame, tree: IndexTree, cfg: Mapping[str, Any], panel: Mapping[str, Any] | None
 ) -> None:
-    needed = [unit, *tree.indicator_codes]
+    """Every problem of the data table that can be found before computing."""
+    unit = cfg.get("unit", "uCode")
+    year = [panel.get("year", "Time")] if panel else []
+    by = (cfg.get("impute") or {}).get("by")
+    group = [by] if by else []
+    denominate = cfg.get("denominate", True)
+    denominators = [i.denominator for i in tree.indicators if i.denominator and denominate]
+    numeric = list(dict.fromkeys([*tree.indicator_codes, *denominators]))
+    needed = list(dict.fromkeys([unit, *year, *group, *numeric]))
     problems = [f"missing column {c}" for c in needed if c not in frame.columns]
-    for code in tree.indicator_codes:
-        series = frame[code] if code in frame.columns else None
-        if (
-            series is not None
-            and not series.dtype.is_numeric()
-            and series.null_count() < len(series)
-        ):
-            problems.append(f"column {code} is not numeric")
-    keys = [unit, *([panel.get("year", "Time")] if panel else [])]
-    if not problems and frame.select(keys).is_duplicated().any():
+    if frame.height == 0:
+        problems.append("the table has no rows")
+    for code in (c for c in numeric if c in frame.columns):
+        series = frame[code]
+        if not series.dtype.is_numeric():
+            if series.null_count() < len(series):
+                problems.append(f"column {code} is not numeric")
+        elif series.dtype.is_float() and series.is_infinite().any():
+            problems.append(f"column {code} has infinite values")
+    if year and year[0] in frame.columns and not frame[year[0]].dtype.is_integer():
+        problems.append(f"column {year[0]} must hold whole-number years")
+    missing = frame[unit].null_count() if unit in frame.columns else 0
+    if missing:
+        problems.append(f"missing unit code in column {unit} ({missing} row{'s' * (missing > 1)})")
+    if not problems and frame.select(unit, *year).is_duplicated().any():
         problems.append(f"duplicate units in column {unit}")
     if problems:
         raise IndexInputError("data", problems)
@@ -322,10 +375,3 @@ def _read_csv(path: Path, source: str) -> pl.DataFrame:
         return pl.read_csv(text.encode(), infer_schema_length=None, null_values=NULLS)
     except (OSError, UnicodeDecodeError, pl.exceptions.PolarsError) as exc:
         raise IndexInputError(source, [f"cannot read {path}: {exc}"]) from exc
-
-
-def _write(frame: pl.DataFrame, path: Path) -> None:
-    try:
-        frame.write_csv(path)
-    except OSError as exc:
-        raise IndexInputError("run", [f"cannot write {path}: {exc.strerror or exc}"]) from exc

@@ -18,7 +18,18 @@ def data_availability(frame: pl.DataFrame, codes: Sequence[str]) -> pl.Series:
 
 
 def screen(frame: pl.DataFrame, codes: Sequence[str], threshold: float) -> pl.DataFrame:
-    """Keep the units whose data availability (see ``data_availability``) is >= ``threshold``."""
+    """Keep the units whose data availability (see ``data_availability``) is >= ``threshold``.
+
+    Raises
+    ------
+    ValueError
+        A threshold outside [0, 1], or no unit left (an index of no units is never wanted).
+    """
     if not 0 <= threshold <= 1:
         raise ValueError("threshold must be in [0, 1]")
-    return frame.filter(data_availability(frame, codes) >= threshold)
+    kept = frame.filter(data_availability(frame, codes) >= threshold)
+    if frame.height and not kept.height:
+        raise ValueError(
+            f"screening left no unit: every unit has less than {threshold:.0%} of the indicators"
+        )
+    return kept

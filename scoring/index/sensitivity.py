@@ -17,8 +17,12 @@ Matrix = np.ndarray[tuple[int, int], np.dtype[np.float64]]
 
 
 def mean_rank_shift(ranks: Matrix, nominal: Vector) -> Vector:
-    r"""Output per run: :math:`y_r = \frac1U \sum_u |R_{ur} - R_u^{nom}|` (units x runs)."""
-    return np.asarray(np.abs(ranks - nominal[:, np.newaxis]).mean(axis=0), dtype=np.float64)
+    r"""Output per run: :math:`y_r = \frac1U \sum_u |R_{ur} - R_u^{nom}|` (units x runs).
+
+    The mean is over the units ranked both in the run and nominally: a unit without a score
+    (NaN rank) is left out instead of making the run's output, and so every Sobol index, NaN.
+    """
+    return np.asarray(np.nanmean(np.abs(ranks - nominal[:, np.newaxis]), axis=0), dtype=np.float64)
 
 
 def sobol_indices(y: Vector, n: int, names: Sequence[str]) -> pl.DataFrame:

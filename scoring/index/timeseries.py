@@ -112,7 +112,8 @@ def rebase(
       (the base-year average is 100 and units keep their level differences, as 苏州 141);
     - any other value: the base-year score of that unit code (e.g. the province's row).
 
-    Units without a base-year score (or a zero one) get null.
+    Units without a positive base-year score get null: a ratio to a zero or negative base
+    (e.g. of z-scores) has no meaning as growth.
 
     Raises
     ------
@@ -146,7 +147,7 @@ def _constant_base(
 def _scaled(code: str) -> pl.Expr:
     base = pl.col(f"__base_{code}").cast(pl.Float64)
     value = pl.col(code).cast(pl.Float64) / base * 100.0
-    return pl.when(base.is_null() | (base == 0)).then(None).otherwise(value).alias(code)
+    return pl.when(base.is_null() | (base <= 0)).then(None).otherwise(value).alias(code)
 
 
 def _year(data: pl.DataFrame, year: str, value: int) -> pl.DataFrame:

@@ -21,6 +21,7 @@ Methodology: index-methodology.md §1.2 step 8.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -138,13 +139,19 @@ def uncertainty_analysis(
 
 
 def rank_statistics(units: Sequence[str], nominal: np.ndarray, ranks: np.ndarray) -> pl.DataFrame:
-    """Per unit: nominal rank, mean, median, 5 % and 95 % quantiles (R type 7) over runs."""
-    q05, median, q95 = np.nanquantile(ranks, [0.05, 0.5, 0.95], axis=0)
+    """Per unit: nominal rank, mean, median, 5 % and 95 % quantiles (R type 7) over runs.
+
+    Runs where a unit has no score are skipped; a unit never scored gets NaN (no warning).
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: NaN is the answer
+        q05, median, q95 = np.nanquantile(ranks, [0.05, 0.5, 0.95], axis=0)
+        mean = np.nanmean(ranks, axis=0)
     return pl.DataFrame(
         {
             "unit": list(units),
             "nominal": nominal,
-            "mean": np.nanmean(ranks, axis=0),
+            "mean": mean,
             "median": median,
             "q05": q05,
             "q95": q95,

@@ -151,3 +151,15 @@ def test_pca_refuses_too_few_rows_and_constant_columns():
         pca(np.array([[1.0, 2.0], [2.0, np.nan], [3.0, 1.0]]), ["a", "b"])
     with pytest.raises(ValueError, match="constant columns b"):
         pca(np.array([[1.0, 2.0], [2.0, 2.0], [3.0, 2.0]]), ["a", "b"])
+
+
+def test_cronbach_alpha_of_items_without_variance_is_nan_without_a_warning() -> None:
+    import warnings
+
+    import numpy as np
+
+    from scoring.index.coherence import cronbach_alpha
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(cronbach_alpha(np.full((6, 3), 1.0)))

@@ -21,6 +21,7 @@ HEADINGS = {
     "data": "数据表有误 (invalid data table) {path}:",
     "config": "配置文件有误 (invalid configuration file) {path}:",
     "run": "无法计算指数 (cannot compute the index):",
+    "out": "无法写入输出目录 (cannot write the output folder) {path}:",
 }
 
 
