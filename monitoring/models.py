@@ -65,8 +65,9 @@ class CoverageCell(models.Model):
 
     region: "32" for the province, a city, county or functional-zone code otherwise.
     group: "all" enterprises, or those of one cluster or one chain (group_code).
-    figures: {population: {metric: [numerator, denominator]}}; populations are registry category
-    codes (above_scale, innovative_sme, ...); metrics are the codes of monitoring/data/coverage.yaml.
+    figures: {population: {metric: [numerator, denominator]}}; populations are registry
+    category codes (above_scale, innovative_sme, ...); metrics are the codes of
+    monitoring/data/coverage.yaml.
     """
 
     class RegionLevel(models.TextChoices):
