@@ -7,7 +7,9 @@ from ninja import NinjaAPI
 from accounts.api_auth import api_auth
 from assessments.api import router as assessments_router
 from core.api_errors import install as install_error_handlers
+from devindex.api import router as devindex_router
 from frameworks.api import router as frameworks_router
+from monitoring.api import router as monitoring_router
 from recognition.api import router as recognition_router
 from registry.api import router as registry_router
 
@@ -24,3 +26,5 @@ api.add_router("/", registry_router)
 api.add_router("/", frameworks_router)
 api.add_router("/", assessments_router)
 api.add_router("/", recognition_router)
+api.add_router("/", devindex_router)
+api.add_router("/", monitoring_router)

@@ -124,6 +124,8 @@ class IndexValue(models.Model):
     rank_p05 = models.FloatField(_("排名5%分位"), null=True, blank=True)
     rank_p95 = models.FloatField(_("排名95%分位"), null=True, blank=True)
     tier = models.PositiveSmallIntegerField(_("梯队"), null=True, blank=True)
+    # The raw value was missing and the score comes from imputation (indicators only).
+    imputed = models.BooleanField(_("插补"), default=False)
 
     class Meta:
         verbose_name = _("指数值")
