@@ -27,7 +27,9 @@ from django.utils import timezone
 from accounts.models import ApiToken
 from assessments.tests import policy_objects as assessment_objects
 from conftest import World
+from devindex.tests import policy_objects as devindex_objects
 from frameworks.models import Framework, FrameworkVersion
+from monitoring.tests import dashboard_policy_objects as dashboard_objects
 from recognition.tests import policy_objects as recognition_objects
 from registry.models import ImportJob
 
@@ -66,7 +68,7 @@ OBJECTS = {
 # OBJECT_KEYS (kind → keys) and build(world) → {kind: {key: object or URL kwargs}}. Enterprise
 # data is keyed e1/e2/e3 (scope: VISIBLE_ENTERPRISES); `assigned` objects are allowed for the key
 # "e1" only (the world's provider and expert are assigned to E1's objects).
-OBJECT_BUILDERS = [assessment_objects, recognition_objects]
+OBJECT_BUILDERS = [assessment_objects, recognition_objects, dashboard_objects, devindex_objects]
 for _module in OBJECT_BUILDERS:
     OBJECTS.update(_module.OBJECT_KEYS)
 
