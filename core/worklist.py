@@ -12,6 +12,7 @@ from accounts.models import Role
 from assessments.display import diagnosis_state
 from assessments.models import Assessment
 from assessments.selectors import assessment_list_for_user, assignment_list_for_user
+from monitoring.selectors import coverage_cells, coverage_rows, snapshot_current
 from recognition.models import Application
 from recognition.selectors import (
     application_list_for_user,
@@ -30,6 +31,7 @@ class Worklist:
     submitted_this_year: int | None = None
     sheets_open: list[Any] = field(default_factory=list)
     assignments_active: int | None = None
+    coverage: dict[str, Any] | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -43,6 +45,7 @@ class Worklist:
                 self.sheets_open,
                 self.submitted_this_year,
                 self.assignments_active,
+                self.coverage,
             )
         )
 
@@ -71,6 +74,37 @@ def _enterprise(user: Any) -> Worklist:
     )
 
 
+# The coverage figures an official finds on the home page (monitoring/data/coverage.yaml codes).
+HOME_METRICS = ("assessed", "sf_ge_BASIC", "sf_ge_ADVANCED")
+LEVEL_OF_ROLE: dict[str, str] = {Role.PROVINCE: "province", Role.CITY: "city", Role.COUNTY: "county"}
+
+
+def _pct(share: float | None) -> str:
+    return "—" if share is None else f"{100 * share:.1f}%"
+
+
+def _coverage(user: Any) -> dict[str, Any] | None:
+    """The official's own region in the current coverage snapshot, latest year: 规上 participation
+    and smart-factory coverage against the plan (a read of one cell; never computed here)."""
+    snapshot = snapshot_current()
+    level = LEVEL_OF_ROLE.get(getattr(user, "role", ""))
+    if snapshot is None or level is None or not snapshot.years:
+        return None
+    code = "32" if level == "province" else user.region_id
+    year = max(snapshot.years)
+    cells = coverage_cells(user=user, snapshot=snapshot, year=year, region_level=level)
+    cell = cells.filter(region_code=code).first()
+    if cell is None:
+        return None
+    rows = [
+        {**r, "actual_pct": _pct(r["share"]), "expected_pct": _pct(r["expected"])}
+        | {"target_pct": _pct(r["target"])}
+        for r in coverage_rows(cell, "above_scale")
+        if r["metric"] in HOME_METRICS
+    ]
+    return {"snapshot": snapshot, "year": year, "level": level, "code": code, "rows": rows}
+
+
 def worklist_for_user(user: Any) -> Worklist:
     role = getattr(user, "role", "")
     if role == Role.ENTERPRISE:
@@ -80,6 +114,7 @@ def worklist_for_user(user: Any) -> Worklist:
         return Worklist(
             queue=queue_for_user(user=user),
             submitted_this_year=assessment_list_for_user(user=user).filter(year=year).count(),
+            coverage=_coverage(user),
         )
     if role == Role.EXPERT:
         return Worklist(

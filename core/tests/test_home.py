@@ -57,3 +57,60 @@ def test_the_city_official_does_not_count_the_other_citys_applications(activity:
 @pytest.mark.parametrize("role", ["expert", "provider", "admin"])
 def test_roles_without_work_see_that_nothing_waits(world: World, role: str) -> None:
     assert "您目前没有待办事项" in _home(world, role)
+
+
+# --- coverage against the plan, read from the current snapshot (never computed on the page) -----
+
+
+@pytest.fixture
+def coverage(world: World) -> World:
+    from monitoring.tests.dashboard_factories import make_cell, make_snapshot
+
+    snapshot = make_snapshot(years=[2025, 2026])
+    make_cell(snapshot, year=2026, level="province", code="32", enterprises=1000, assessed=150)
+    make_cell(snapshot, year=2026, level="city", code="3201", enterprises=200, assessed=10)
+    make_cell(snapshot, year=2026, level="city", code="3205", enterprises=300, assessed=99)
+    make_cell(snapshot, year=2026, level="county", code="320102", enterprises=40, assessed=8)
+    make_cell(snapshot, year=2025, level="city", code="3201", enterprises=200, assessed=77)
+    return world
+
+
+def _row(html: str, metric: str) -> str:
+    start = html.index(f'data-metric="{metric}"')
+    return html[start : html.index("</tr>", start)]
+
+
+@pytest.mark.parametrize(
+    ("role", "share", "status"),
+    [
+        ("province", "15.0%", "达到进度"),
+        ("city", "5.0%", "落后进度"),  # 10 of 200 < the 10 % per city per year of task 20
+        ("county", "20.0%", "达到进度"),
+    ],
+)
+def test_an_official_finds_its_own_regions_coverage_of_the_latest_year(
+    coverage: World, role: str, share: str, status: str
+) -> None:
+    html = _home(coverage, role)
+    assert 'data-testid="work-coverage"' in html
+    assert "2026" in html
+    row = _row(html, "assessed")
+    assert share in row
+    assert status in row
+    assert "33.0%" not in html  # 苏州's 99 of 300 is never shown to anyone here
+
+
+def test_only_the_province_finds_the_snapshot_and_index_management_links(coverage: World) -> None:
+    assert reverse("devindex:manage") in _home(coverage, "province")
+    assert reverse("monitoring:city-dashboard", args=["3201"]) in _home(coverage, "city")
+    city = _home(coverage, "city")
+    assert reverse("devindex:manage") not in city
+    assert reverse("monitoring:snapshots") not in city
+
+
+def test_without_a_snapshot_the_home_page_shows_no_coverage(world: World) -> None:
+    assert 'data-testid="work-coverage"' not in _home(world, "province")
+
+
+def test_enterprise_users_never_see_coverage(coverage: World) -> None:
+    assert 'data-testid="work-coverage"' not in _home(coverage, "enterprise")
