@@ -7,10 +7,15 @@ comes from `random.Random(seed)`. Re-running adds nothing when the demo enterpri
 demo assessments. Bulk inserts; scoring goes through the same engine (`score_assessment`) as
 submissions, and flags through the same functions (assessments/flags.py).
 
-Who takes part (shares of the demo enterprises; the latent quality favours larger enterprises and
-higher SME categories): GEN-JS 32 %, SF-JS 14 % of 规上 (each also with a CMMM result, which
-SF-JS levels cite), CMMM 5 % more, SME-DL 18 % of SMEs, AI-SCENE 5 %, ZERO-CARBON 4 %; 30 % of
-participants also assessed the year before, with somewhat weaker answers.
+Each enterprise has a latent quality (its digital maturity): right-skewed, so that most are weak
+and few strong, higher for the SME categories; assessments/synthetic.py turns it into answers,
+and the engine's levels then have the shape of a real province's (many at the lower levels, fewer
+the higher the level; e.g. SF-JS about 10 % below 智能车间, 40 % 智能车间, 30 % 基础级, 15 % 先进级,
+5 % 卓越级, under 1 % 领航级). Who takes part (shares of the demo enterprises): GEN-JS 32 %, SF-JS
+14 % of 规上, in proportion to their quality (those building smart factories take the self-test),
+each also with a CMMM result of the same year, which SF-JS levels cite; CMMM 5 % more, SME-DL 18 %
+of SMEs, AI-SCENE 5 %, ZERO-CARBON 4 %; 30 % of participants also assessed the year before, with
+somewhat weaker answers. The registry answers what it knows (SF-JS: above designated size).
 """
 
 from __future__ import annotations
@@ -41,18 +46,27 @@ from frameworks.models import FrameworkVersion
 from frameworks.selectors import framework_version_compiled
 from registry.models import Enterprise, EnterpriseCategory
 from scoring import maturity
+from scoring.maturity.batch import prerequisite_codes
 
 YEARS = (2025, 2026)
-# model code → (share of candidates, who is a candidate)
+# model code → (share of candidates, who is a candidate, lean): with lean > 0 stronger enterprises
+# take part more often (the smart-factory self-test is taken by those building smart factories)
 PARTICIPATION = (
-    ("GEN-JS", 0.32, "all"),
-    ("SF-JS", 0.14, "above_scale"),
-    ("CMMM", 0.05, "all"),  # and every SF-JS participant, whose levels cite CMMM
-    ("SME-DL", 0.18, "sme"),
-    ("AI-SCENE", 0.05, "all"),
-    ("ZERO-CARBON", 0.04, "all"),
+    ("GEN-JS", 0.32, "all", 0.0),
+    ("SF-JS", 0.14, "above_scale", 1.0),
+    ("CMMM", 0.05, "all", 0.0),  # and every participant of a model whose levels cite CMMM
+    ("SME-DL", 0.18, "sme", 0.0),
+    ("AI-SCENE", 0.05, "all", 0.0),
+    ("ZERO-CARBON", 0.04, "all", 0.0),
 )
 REPEAT_SHARE = 0.3
+MEAN_QUALITY = 0.37
+"""About the mean of `_quality`: candidates of this quality take part with probability `share`;
+with lean 1 the probability is in proportion to quality."""
+YEAR_BEFORE_GAP = 0.12
+"""How much weaker the answers of the year before are."""
+REGISTRY_FACTS = {"basic.scale": "above_scale"}
+"""Question → the category that answers it: yes when the enterprise holds it (SF-JS 规上)."""
 SYSTEM_USERNAME = "demo-data"
 SITE_NOTE = "（演示）现场查看了产线与系统，访谈了生产、设备、质量负责人。"
 NO_MODELS = "请先加载成熟度模型：zhigai load_frameworks (load the maturity models first)"
@@ -90,9 +104,26 @@ def _categories() -> dict[int, set[str]]:
 
 
 def _quality(rng: random.Random, held: set[str]) -> float:
+    """The enterprise's latent digital maturity: right-skewed (most enterprises weak, a few
+    strong; mode about 0.24, mean about 0.36), higher for the SME categories."""
     bonus = 0.08 * len(held & {"innovative_sme", "specialised_sme", "little_giant"})
     bonus += 0.1 if "single_champion" in held else 0
-    return min(0.95, max(0.05, rng.gauss(0.45 + bonus, 0.17)))
+    return min(0.95, max(0.03, 0.05 + 0.85 * rng.betavariate(2.0, 3.5) + bonus))
+
+
+def _takes_part(share: float, lean: float, quality: float, rng: random.Random) -> bool:
+    """Whether a candidate takes part: `share` on average, more often when stronger (lean)."""
+    chance = share * (1 + lean * (quality - MEAN_QUALITY) / MEAN_QUALITY)
+    return rng.random() < min(1.0, max(0.0, chance))
+
+
+def _known(framework: maturity.Framework, held: set[str]) -> dict[str, str]:
+    """Answers the registry already holds."""
+    return {
+        code: "yes" if category in held else "no"
+        for code, category in REGISTRY_FACTS.items()
+        if code in framework.nodes and framework.nodes[code].question is not None
+    }
 
 
 def _candidate(rule: str, held: set[str]) -> bool:
@@ -103,15 +134,18 @@ def _candidate(rule: str, held: set[str]) -> bool:
     return True
 
 
-def _submitted_at(rng: random.Random, year: int) -> dt.datetime:
-    last = 300 if year == YEARS[-1] else 360
-    day = dt.date(year, 1, 10) + dt.timedelta(days=rng.randrange(last))
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(9 + rng.randrange(9))))
+def _submitted_at(rng: random.Random, year: int, after: dt.datetime | None = None) -> dt.datetime:
+    """A working hour of `year`'s campaign; with `after` (a result it cites), a later one."""
+    first = dt.date(year, 1, 10)
+    last = first + dt.timedelta(days=299 if year == YEARS[-1] else 359)
+    if after is not None:
+        first = min(last, max(first, timezone.localdate(after)))
+    day = first + dt.timedelta(days=rng.randrange((last - first).days + 1))
+    at = timezone.make_aware(dt.datetime.combine(day, dt.time(9 + rng.randrange(9))))
+    return at if after is None or at > after else after + dt.timedelta(hours=1)
 
 
 def _prerequisites(framework: maturity.Framework, done: dict[str, Any]) -> dict[str, Any]:
-    from scoring.maturity.batch import prerequisite_codes
-
     found = {}
     for code in prerequisite_codes(framework):
         if code in done:
@@ -167,21 +201,34 @@ def _score_enterprise(
     done: dict[str, Any] = {}
     chosen = [
         code
-        for code, share, rule in PARTICIPATION
-        if code in models and _candidate(rule, held) and rng.random() < share
+        for code, share, rule, lean in PARTICIPATION
+        if code in models and _candidate(rule, held) and _takes_part(share, lean, quality, rng)
     ]
-    if "SF-JS" in chosen and "CMMM" not in chosen and "CMMM" in models:
-        chosen.append("CMMM")
-    for code in sorted(chosen, key=lambda c: c != "CMMM"):  # CMMM first: SF-JS cites it
-        version, framework = models[code]
-        order = tuple(level.code for level in framework.levels)
-        years = YEARS if rng.random() < REPEAT_SHARE else YEARS[-1:]
-        for year in years:
-            q = quality - (0.12 if year != YEARS[-1] else 0) + rng.gauss(0, 0.04)
-            answers = synthetic_answers(framework, quality=min(0.98, max(0.02, q)), rng=rng)
+    cites = {
+        code: [c for c in prerequisite_codes(models[code][1]) if c in models] for code in chosen
+    }
+    years = {code: YEARS if rng.random() < REPEAT_SHARE else YEARS[-1:] for code in chosen}
+    for code in chosen:  # a cited model (CMMM) is assessed in every year its citer (SF-JS) is
+        for cited in cites[code]:
+            cites.setdefault(cited, [])
+            years[cited] = tuple(sorted({*years.get(cited, ()), *years[code]}))
+    order = sorted(years, key=lambda c: bool(cites[c]))  # stable: cited models first
+    submitted: dict[str, dt.datetime] = {}
+    for year in YEARS:  # the years in turn, cited models first: a result cites the latest
+        for code in (c for c in order if year in years[c]):
+            version, framework = models[code]
+            q = quality - (YEAR_BEFORE_GAP if year != YEARS[-1] else 0) + rng.gauss(0, 0.04)
+            answers = synthetic_answers(
+                framework,
+                quality=min(0.98, max(0.02, q)),
+                rng=rng,
+                known=_known(framework, held),
+            )
             result = maturity.score_assessment(
                 framework, answers, prerequisites=_prerequisites(framework, done)
             )
+            after = max((submitted[c] for c in cites[code] if c in submitted), default=None)
+            at = _submitted_at(rng, year, after=after)
             row = _row(
                 enterprise=enterprise,
                 version=version,
@@ -189,11 +236,12 @@ def _score_enterprise(
                 answers=answers,
                 result=result,
                 year=year,
-                at=_submitted_at(rng, year),
+                at=at,
                 by=by,
             )
             rows.append((row, result))
-            done[code] = (result, order)
+            done[code] = (result, tuple(level.code for level in framework.levels))
+            submitted[code] = at
     return rows
 
 
