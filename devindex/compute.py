@@ -124,7 +124,9 @@ def unit_members(facts: CoverageFacts, level: str) -> pl.DataFrame:
 
 
 def unit_groups(facts: CoverageFacts, level: str) -> pl.DataFrame:
-    """unit_code, group: the peers a unit is imputed from (a county's city, a chain's cluster)."""
+    """unit_code, group: the peers a unit is imputed from (a county's city, a chain's cluster).
+    A chain without a cluster has no peers: it is a group of its own (the engine would make the
+    chains without a cluster one group, and impute food from home appliances)."""
     if level == "county":
         pairs = facts.enterprises.select(pl.col("county"), pl.col("city")).drop_nulls()
         return (
@@ -133,8 +135,9 @@ def unit_groups(facts: CoverageFacts, level: str) -> pl.DataFrame:
             .rename({"county": "unit_code", "city": GROUP_COLUMN})
         )
     if level == "chain":
+        own = pl.concat_str(pl.lit("chain:"), pl.col("chain"))
         return facts.chains.select(
-            pl.col("chain").alias("unit_code"), pl.col("cluster").alias(GROUP_COLUMN)
+            pl.col("chain").alias("unit_code"), pl.col("cluster").fill_null(own).alias(GROUP_COLUMN)
         )
     return pl.DataFrame(schema={"unit_code": pl.String, GROUP_COLUMN: pl.String})
 

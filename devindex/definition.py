@@ -29,6 +29,8 @@ UNIT_COLUMN = "uCode"
 GROUP_COLUMN = "group"
 DEFAULT_SCALE = (1.0, 100.0)
 TIER_METHODS = ("rank_thirds",)
+# The peer groups the computation has (devindex.compute.unit_groups): unit level → group.
+IMPUTE_GROUPS = {"county": "city", "chain": "cluster"}
 
 
 class DefinitionError(ValueError):
@@ -93,6 +95,7 @@ def definition_problems(
         problems += [f"method ({level}): {p}" for p in validate_config(_config(content, level))]
     problems += _uncertainty_problems(content, tree)
     problems += _tier_problems(content)
+    problems += _method_problems(content, populations, metrics)
     return sorted(set(problems), key=problems.index)
 
 
@@ -264,6 +267,26 @@ def _tier_problems(content: Mapping[str, Any]) -> list[str]:
     if tiers.get("method", "rank_thirds") not in TIER_METHODS:
         return [f"method.tiers.method: use one of {', '.join(TIER_METHODS)}"]
     return []
+
+
+def _method_problems(
+    content: Mapping[str, Any], populations: Sequence[str] | None, metrics: Sequence[str] | None
+) -> list[str]:
+    """Choices the computation would not follow: an imputation group other than a county's city
+    or a chain's cluster, a unit rule on a population or metric the snapshot does not hold."""
+    method = content["method"]
+    problems = []
+    by = (method.get("impute") or {}).get("by") or {}
+    allowed = ", ".join(f"{k}: {v}" for k, v in IMPUTE_GROUPS.items())
+    if not isinstance(by, Mapping) or any(IMPUTE_GROUPS.get(k) != v for k, v in by.items()):
+        problems.append(f"method.impute.by: the groups computed are {allowed}")
+    units = method.get("units") or {}
+    population, metric = units.get("population", "all"), units.get("metric", "enterprises")
+    if populations is not None and population not in populations:
+        problems.append(f"method.units: unknown snapshot population {population!r}")
+    if metrics is not None and metric not in metrics:
+        problems.append(f"method.units: unknown snapshot metric {metric!r}")
+    return problems
 
 
 def _is_number(value: Any) -> bool:

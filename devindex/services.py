@@ -66,6 +66,10 @@ ONLY_DONE_PUBLISHED = "只有计算完成的结果可以发布 (Only a finished 
 RUN_FAILED = (
     "计算失败，未写入任何数据：{detail} (Computation failed, nothing was written: {detail})"
 )
+NO_SCORED_UNIT = (
+    "没有可计算的单元：该年度没有任何单元的企业数达到下限 "
+    "(No unit could be scored: no unit has enough enterprises in that year)"
+)
 ACTIVE_WINDOW = timedelta(hours=1)
 BATCH_SIZE = 2000
 PROGRESS_TOTAL = 1000
@@ -242,6 +246,8 @@ def index_run_compute(*, run: IndexRun, progress: Progress | None = None) -> Ind
     content = run.definition.content
     inputs, input_stamp = index_inputs_export(snapshot=run.snapshot, year=run.year, content=content)
     result = index_compute(content, inputs, progress=progress)
+    if result.values().is_empty():  # an empty run would publish an index of nothing
+        raise ValidationError(NO_SCORED_UNIT)
     counts: dict[str, Any] = {
         "values": result.values().height,
         "units": {level: out.summary["scored"] for level, out in result.levels.items()},
@@ -293,7 +299,12 @@ def index_run_execute(*, run: IndexRun, progress: Progress | None = None) -> Ind
             return index_run_compute(run=run, progress=step)
         except Exception as exc:
             logger.exception("index run %s failed", run.pk)
-            message = RUN_FAILED.format(detail=f"{type(exc).__name__}: {exc}")
+            detail = (
+                " ".join(exc.messages)
+                if isinstance(exc, ValidationError)
+                else f"{type(exc).__name__}: {exc}"
+            )
+            message = RUN_FAILED.format(detail=detail)
             _update(run, status=IndexRun.Status.FAILED, error=message, finished_at=timezone.now())
             audit_record(
                 action="index_run.failed",

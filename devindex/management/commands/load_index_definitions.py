@@ -8,23 +8,28 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from audit.context import Actor, acting_as
 from devindex.services import index_definition_load
+from frameworks.files import DefinitionFileError, read_definition
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 SUFFIXES = (".yaml", ".yml")
 
 
 def _read(path: Path) -> Any:
+    """The file's mapping, read as maturity-model files are: a key written twice or a syntax
+    error is refused with its line (bilingual messages of frameworks.files)."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        return read_definition(path.read_bytes(), filename=path.name)
+    except OSError as exc:
         raise CommandError(f"{path}: 无法读取 (unreadable): {exc}") from exc
+    except DefinitionFileError as exc:
+        problems = "\n".join(f"  - {p}" for p in exc.problems)
+        raise CommandError(f"{path.name}: 未载入任何定义 (nothing was loaded)\n{problems}") from exc
 
 
 class Command(BaseCommand):
