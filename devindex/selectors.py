@@ -23,6 +23,8 @@ from scoring.index.weights import effective_weights, renormalise
 NOT_FOUND = "没有这个指数结果 (No such index run)"
 DEFINITION_NOT_FOUND = "没有这个指数定义 (No such index definition)"
 UNIT_LEVELS = tuple(IndexValue.UnitLevel.values)
+CODE_LENGTH = IndexDefinition._meta.get_field("code").max_length or 0
+VERSION_LENGTH = IndexDefinition._meta.get_field("version").max_length or 0
 
 
 def can_see_unpublished(user: Any) -> bool:
@@ -83,6 +85,10 @@ def definition_nodes(definition: IndexDefinition | Mapping[str, Any]) -> list[di
 
 
 def definition_get(*, code: str, version: str) -> IndexDefinition:
+    """A loaded definition; Http404 otherwise. Text no code or version can be (NUL, which
+    PostgreSQL refuses, or longer than the columns) is not looked up."""
+    if "\x00" in code + version or len(code) > CODE_LENGTH or len(version) > VERSION_LENGTH:
+        raise Http404(DEFINITION_NOT_FOUND)
     found = IndexDefinition.objects.filter(code=code, version=version).first()
     if found is None:
         raise Http404(DEFINITION_NOT_FOUND)

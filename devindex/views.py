@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required
+from audit.services import audit_record
 from core.types import AuthenticatedRequest
 from devindex.access import INDEX_MANAGERS
 from devindex.display import tier_label
@@ -148,12 +149,21 @@ def methodology_page(request: HttpRequest, code: str, version: str) -> HttpRespo
 
 
 def run_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponseBase:
-    """Open data: the run's values with its metadata, as CSV, XLSX or Parquet."""
+    """Open data: the run's values with its metadata, as CSV, XLSX or Parquet. A published run's
+    files are public and not audited; an unpublished run's (the province's) leave the platform
+    before publication, so each such download is written to the audit trail."""
     run = run_get_for_user(user=request.user, pk=pk)
     if fmt not in FORMATS or run.status != IndexRun.Status.DONE:
         raise Http404
     buffer = io.BytesIO()
-    run_export(run=run, fmt=fmt, stream=buffer)
+    rows = run_export(run=run, fmt=fmt, stream=buffer)
+    if not run.published:
+        audit_record(
+            action="index_run.export",
+            obj=run,
+            after={"format": fmt, "rows": rows, "published": False},
+            note=f"unpublished run as {fmt}",
+        )
     buffer.seek(0)
     name = f"{run.definition.code}-{run.definition.version}-{run.year}-run{run.pk}.{fmt}"
     return FileResponse(buffer, as_attachment=True, filename=name, content_type=CONTENT_TYPES[fmt])
@@ -187,8 +197,11 @@ def manage(request: AuthenticatedRequest) -> HttpResponse:
 
 @role_required(*INDEX_MANAGERS)
 def run_status(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """The progress of one run (polled by htmx while it is queued or running)."""
+    """The progress of one run (polled by htmx while it is queued or running); a plain request
+    is sent to the run's page."""
     run = run_get_for_user(user=request.user, pk=pk)
+    if not request.headers.get("HX-Request"):
+        return redirect("devindex:run-detail", pk=run.pk)
     return render(request, "devindex/manage.html#run-status", {"run": run})
 
 

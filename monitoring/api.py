@@ -4,7 +4,8 @@ the gap to the plan's targets, and the province's list of snapshots.
 Function level: coverage is for officials (province, city, county), the snapshot list for the
 province; other roles get 403 (audited as access.denied). Object level: the cells are those
 monitoring.selectors.coverage_cells returns for the caller (a city official never receives another
-city's cells); an unknown or unfinished snapshot id answers 404. Errors are {"error": "..."}.
+city's cells), and of the snapshot's stamp only the province sees the province-wide counts; an
+unknown or unfinished snapshot id answers 404. Errors are {"error": "..."}.
 """
 
 from __future__ import annotations
@@ -35,11 +36,18 @@ SNAPSHOT_NOT_FOUND = "未找到已完成的监测快照 (No finished snapshot wi
 UNKNOWN_POPULATION = "未知的企业群体：{code} (Unknown population: {code})"
 OWN_LEVEL = {Role.PROVINCE: "province", Role.CITY: "city", Role.COUNTY: "county"}
 SNAPSHOT_LIST_SIZE = 50
+# The part of a snapshot's stamp city and county officials receive: which definition and data.
+STAMP_FOR_EVERY_OFFICIAL = ("definition_version", "definition_sha256", "facts_sha256")
 
 router = Router(tags=["monitoring"])
 
 
-def _snapshot_out(snapshot: CoverageSnapshot) -> dict[str, Any]:
+def _snapshot_out(snapshot: CoverageSnapshot, *, whole_stamp: bool = True) -> dict[str, Any]:
+    """whole_stamp False: only the stamp's definition and data hashes (its counts are the whole
+    province's enterprises, results and recognitions, for province officials only)."""
+    stamp = snapshot.stamp or {}
+    if not whole_stamp:
+        stamp = {key: stamp[key] for key in STAMP_FOR_EVERY_OFFICIAL if key in stamp}
     return {
         "id": snapshot.pk,
         "status": snapshot.status,
@@ -48,7 +56,7 @@ def _snapshot_out(snapshot: CoverageSnapshot) -> dict[str, Any]:
         "started_at": snapshot.started_at,
         "finished_at": snapshot.finished_at,
         "years": snapshot.years or [],
-        "stamp": snapshot.stamp or {},
+        "stamp": stamp,
         "error": snapshot.error,
     }
 
@@ -107,7 +115,9 @@ def coverage(request: HttpRequest, query: Query[CoverageQuery]) -> Any:
         Region.objects.filter(code__in={c.region_code for c in cells}).values_list("code", "name")
     )
     return {
-        "snapshot": _snapshot_out(snapshot) if snapshot else None,
+        "snapshot": (
+            _snapshot_out(snapshot, whole_stamp=user.role == Role.PROVINCE) if snapshot else None
+        ),
         "year": year,
         "region_level": level,
         "group_kind": query.group_kind,

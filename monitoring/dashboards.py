@@ -16,6 +16,7 @@ official its county's; anything else answers 404 (`dashboard_scope_get_for_user`
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -28,6 +29,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.scoping import jurisdiction_of
+from audit.models import AuditEvent
+from audit.services import audit_record
 from devindex import selectors as index_selectors
 from devindex.display import tier_label
 from devindex.models import IndexRun, IndexValue
@@ -35,6 +38,13 @@ from monitoring import selectors as coverage
 from monitoring.definitions import CoverageDefinition, Target, target_expected
 from monitoring.models import CoverageCell, CoverageSnapshot
 from registry.models import Chain, Cluster, Region
+from registry.schemas import REGION_CODE
+from registry.selectors import ACTION_OUT_OF_SCOPE
+
+DASHBOARD_NOT_FOUND = (
+    "看板不存在或不在您的管辖范围内 (Dashboard not found or outside your jurisdiction)"
+)
+_REGION_CODE = re.compile(REGION_CODE)
 
 # Who may open the dashboards (function level; which ones is decided by the scope below).
 DASHBOARD_READERS = (Role.PROVINCE, Role.CITY, Role.COUNTY)
@@ -75,10 +85,23 @@ class Scope:
 
 
 def dashboard_scope_get_for_user(*, user: Any, level: str, code: str = "32") -> Scope:
-    """The dashboard scope `user` asks for; Http404 when it is outside their jurisdiction."""
+    """The dashboard scope `user` asks for; Http404 when it is outside their jurisdiction (written
+    to the audit trail, as registry.selectors does for enterprises) or there is no such region
+    at that level (a malformed code is not looked up: PostgreSQL refuses NUL in text)."""
+    if not _REGION_CODE.fullmatch(code):
+        raise Http404(DASHBOARD_NOT_FOUND)
     region = Region.objects.filter(code=code, level=level).select_related("parent").first()
-    if region is None or not _may_see(user, region):
-        raise Http404("dashboard")
+    if region is None:
+        raise Http404(DASHBOARD_NOT_FOUND)
+    if not _may_see(user, region):
+        audit_record(
+            action=ACTION_OUT_OF_SCOPE,
+            object_type="registry.region",
+            object_id=region.code,
+            result=AuditEvent.Result.DENIED,
+            note=f"{level} dashboard",
+        )
+        raise Http404(DASHBOARD_NOT_FOUND)
     child_level = CHILD_LEVEL[level]
     children = (
         tuple(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import get_language
 
 from accounts.models import OFFICIAL_ROLES
@@ -25,10 +25,11 @@ SNAPSHOT_NONE = "尚无覆盖率快照 (No coverage snapshot has been computed y
 
 
 def snapshot_current() -> CoverageSnapshot | None:
-    """The latest DONE snapshot (older ones are kept: index runs cite them)."""
+    """The latest finished DONE snapshot (older ones are kept: index runs cite them). By finish
+    time, not creation: a snapshot queued earlier but computed later holds the newer data."""
     return (
         CoverageSnapshot.objects.filter(status=CoverageSnapshot.Status.DONE)
-        .order_by("-created_at", "-pk")
+        .order_by(F("finished_at").desc(nulls_last=True), "-pk")
         .first()
     )
 

@@ -75,6 +75,19 @@ def test_the_current_snapshot_is_the_latest_done(world: World) -> None:
     assert snapshot_current() == done
 
 
+def test_the_current_snapshot_is_the_one_finished_last_not_the_one_created_last(
+    world: World,
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    queued_first_finished_last = make_snapshot(finished_at=now)
+    make_snapshot(finished_at=now - timedelta(minutes=5))
+    assert snapshot_current() == queued_first_finished_last
+
+
 @pytest.mark.parametrize(
     ("role", "expected"),
     [

@@ -2,12 +2,22 @@
 // data-source="ID"> where #ID is a json_script element holding {"categories": [...], "scores":
 // [...], "ranks": [...], "bands": [[p05, p95], ...], "labels": {...}}. Left: index score bars;
 // right: each unit's rank (dot) with its 5–95 % band from the uncertainty analysis. Re-rendered
-// when htmx swaps the ranking section (level tabs).
+// when htmx swaps the ranking section (level tabs). htmx drops <script> elements from swapped
+// content (allowScriptTags: false), json_script included, so the data of a swapped-in section is
+// read from the response before the swap.
 (function () {
+  var swapped = {};
+
+  function source(el) {
+    var script = document.getElementById(el.dataset.source);
+    return script ? script.textContent : swapped[el.dataset.source];
+  }
+
   function render(el) {
-    if (el.dataset.rendered) { return; }
+    var text = source(el);
+    if (el.dataset.rendered || !text) { return; }
     el.dataset.rendered = "1";
-    var data = JSON.parse(document.getElementById(el.dataset.source).textContent);
+    var data = JSON.parse(text);
     var n = data.categories.length;
     el.style.height = Math.max(320, 22 * n + 80) + "px";
     var low = data.bands.map(function (b) { return b[0] === null ? null : b[0]; });
@@ -41,5 +51,13 @@
     root.querySelectorAll('[data-chart="devindex-ranking"]').forEach(render);
   }
   renderAll(document);
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    // Parsed inert (DOMParser runs no script); only the json_script elements' text is kept.
+    var doc = new DOMParser().parseFromString(event.detail.serverResponse || "", "text/html");
+    swapped = {};
+    doc.querySelectorAll('script[type="application/json"][id]').forEach(function (script) {
+      swapped[script.id] = script.textContent;
+    });
+  });
   document.body.addEventListener("htmx:afterSwap", function (event) { renderAll(event.target.parentNode || document); });
 })();
