@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
 from django.db.models import F, QuerySet
 from django.http import Http404
 
@@ -18,6 +19,7 @@ from accounts.models import Role
 from devindex import definition as definition_data
 from devindex.exports import unit_names
 from devindex.models import IndexDefinition, IndexRun, IndexValue
+from scoring.index.timeseries import rebase
 from scoring.index.weights import effective_weights, renormalise
 
 NOT_FOUND = "没有这个指数结果 (No such index run)"
@@ -188,3 +190,51 @@ def methodology(definition: IndexDefinition) -> Methodology:
     ua |= {"why": why.get("zh", ""), "why_en": why.get("en", "")}
     provisional = sum(1 for n in nodes if n["level"] == 1 and n["provisional"])
     return Methodology(definition, nodes, steps, ua, provisional)
+
+
+@dataclass(frozen=True)
+class BaseYearSeries:
+    """The index of one unit level over the published years of a definition, rescaled so that
+    the mean of the units in the base year is 100 (the 基期 = 100 style of Jiangsu's index
+    reports). ``values[unit][i]`` belongs to ``years[i]``; None where the unit had no score."""
+
+    base_year: int
+    years: list[int]
+    values: dict[str, list[float | None]]
+
+    def at(self, unit_code: str, year: int) -> float | None:
+        series = self.values.get(unit_code)
+        return None if series is None else series[self.years.index(year)]
+
+
+def base_year_series(*, run: IndexRun, unit_level: str) -> BaseYearSeries | None:
+    """Base year = 100 series for ``run``'s unit level: the published runs of the same definition
+    version up to ``run.year`` (the latest published run of each year), base year = the earliest.
+    Comparable across years because the definition fixes its goalposts; None with fewer than two
+    years. Reads one query of index values; the rescaling is scoring.index.timeseries.rebase."""
+    runs: dict[int, int] = {}
+    published = IndexRun.objects.filter(
+        definition=run.definition, published=True, year__lte=run.year
+    ).order_by("year", "published_at", "pk")
+    for year, pk in published.values_list("year", "pk"):
+        runs[year] = pk  # the latest published run of each year wins
+    if run.published:
+        runs[run.year] = run.pk
+    if len(runs) < 2:
+        return None
+    node = run.definition.content["index"]["code"]
+    rows = IndexValue.objects.filter(
+        run_id__in=runs.values(), unit_level=unit_level, node=node
+    ).values_list("run__year", "unit_code", "score")
+    frame = pl.DataFrame(
+        list(rows), schema={"Time": pl.Int64, "uCode": pl.String, "Index": pl.Float64}, orient="row"
+    )
+    base_year = min(runs)
+    if frame.filter(pl.col("Time") == base_year)["Index"].drop_nulls().is_empty():
+        return None
+    rebased = rebase(frame, columns=["Index"], base_year=base_year, reference="mean")
+    years = sorted(runs)
+    values: dict[str, list[float | None]] = {}
+    for year, unit, value in rebased.select("Time", "uCode", "Index").iter_rows():
+        values.setdefault(unit, [None] * len(years))[years.index(year)] = value
+    return BaseYearSeries(base_year=base_year, years=years, values=values)

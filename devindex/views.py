@@ -31,6 +31,7 @@ from devindex.models import IndexRun, IndexValue
 from devindex.selectors import (
     UNIT_LEVELS,
     RankingRow,
+    base_year_series,
     can_see_unpublished,
     definition_get,
     methodology,
@@ -66,10 +67,12 @@ def _ranking_context(run: IndexRun, level: str) -> dict[str, Any]:
     content = run.definition.content
     rows = ranking(run=run, unit_level=level)
     dimensions = content["dimensions"]
+    series = base_year_series(run=run, unit_level=level)
     table = [
         {
             "row": row,
             "tier_name": tier_label(row.tier),
+            "rebased": None if series is None else series.at(row.unit_code, run.year),
             "dimensions": [row.dimensions.get(d["code"]) for d in dimensions],
         }
         for row in rows
@@ -80,6 +83,7 @@ def _ranking_context(run: IndexRun, level: str) -> dict[str, Any]:
         "level_label": LEVEL_LABELS[level],
         "levels": [(code, LEVEL_LABELS[code]) for code in UNIT_LEVELS],
         "table": table,
+        "base_year": None if series is None else series.base_year,
         "dimensions": dimensions,
         "chart": _chart(rows),
         "level_summary": (run.summary.get("levels") or {}).get(level, {}),
