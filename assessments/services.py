@@ -396,14 +396,26 @@ def assessment_submit(*, assessment: Assessment, by: User, revision: int) -> Ass
         before={"status": "draft"},
         after=current.frozen_fields(),
     )
-    transaction.on_commit(lambda: _refresh_benchmarks(current.framework_version_id))
+    transaction.on_commit(lambda: _after_submit(current.framework_version_id))
     return current
+
+
+def _after_submit(version_id: int) -> None:
+    _refresh_benchmarks(version_id)
+    _request_coverage()
 
 
 def _refresh_benchmarks(version_id: int) -> None:
     from assessments.tasks import benchmarks_refresh
 
     benchmarks_refresh.enqueue(version_id=version_id)
+
+
+def _request_coverage() -> None:
+    """A coverage snapshot queued with a delay (monitoring.services.coverage_recompute_request)."""
+    from monitoring.services import coverage_recompute_request
+
+    coverage_recompute_request()
 
 
 def evidence_add(
@@ -532,4 +544,5 @@ def diagnosis_review_section(
         before=before,
         after={"section": section, "decision": decision, "comment": review.comment},
     )
+    transaction.on_commit(_request_coverage)
     return review

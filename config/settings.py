@@ -270,6 +270,18 @@ EVIDENCE_CLAMD_SOCKET = env_str("ZHIGAI_EVIDENCE_CLAMD_SOCKET")
 # A TrueType font with Chinese glyphs to embed in PDF reports (default: found on the system).
 REPORT_FONT = env_str("ZHIGAI_REPORT_FONT")
 
+# --- Monitoring ----------------------------------------------------------------------------------
+# Coverage snapshots freeze the fact tables they were computed from as Parquet files here (one
+# directory per snapshot); index runs read them back.
+COVERAGE_FACTS_DIR = VAR_DIR / "snapshots"
+# After a submission, a confirmed diagnosis section or a recognition, a snapshot is queued to run
+# this many seconds later (one snapshot for a burst of changes; needs a task backend that can
+# defer, e.g. the database backend).
+COVERAGE_RECOMPUTE_DELAY = env_int("ZHIGAI_COVERAGE_RECOMPUTE_DELAY", 600)
+# After a snapshot is done, finished snapshots no index run cites are deleted (with their fact
+# files) except the newest this many.
+COVERAGE_SNAPSHOTS_KEEP = env_int("ZHIGAI_COVERAGE_SNAPSHOTS_KEEP", 3)
+
 # --- Internationalisation ------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

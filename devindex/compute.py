@@ -12,7 +12,8 @@ Inputs:
   form (CELL_KEYS, one ``n:<population>:<metric>`` count per population and metric; the
   denominator of a population is its ``enterprises`` count). Cities and counties are the cells
   (city | county, all); clusters and chains the province's cells of each cluster and chain.
-- ``facts``: enterprises, chains and clusters, and every submitted result (monitoring.facts);
+- ``facts``: enterprises, chains and clusters, and every submitted result (monitoring.facts;
+  for a run, the tables its snapshot froze, so memberships and results are the snapshot's);
   result-derived indicators use each enterprise's latest valid result of a model up to the year
   (latest 评估年度, then submission, then id), as the snapshot does.
 - ``result_nodes``: assessment_id, node, fraction (0–1: points / maximum points of that node in

@@ -1,11 +1,15 @@
-"""The inputs of an index run exported from the operational database as columnar frames
-(architecture invariant 6: `.values_list`, one query per table, never ORM rows one by one):
+"""The inputs of an index run as columnar frames (architecture invariant 6), all of one point in
+time — the moment the run's coverage snapshot read the operational database:
 
 - the cells of the run's monitoring snapshot for the year (cities, counties, and the province's
   cells of each cluster and chain), in monitoring.coverage's wide form;
-- the fact tables of monitoring.facts (enterprises, chains, clusters, results, diagnosis reviews);
+- the fact tables the snapshot froze as Parquet files (monitoring.facts.snapshot_facts_read:
+  enterprises, chains, clusters, results, diagnosis reviews), not the live database, so which
+  enterprises belong to a unit and which results count are those of the snapshot;
 - the result node fractions the definition's result-derived indicators read (points / maximum
-  of one node of a result, from the result each assessment froze at submission).
+  of one node of a result), read live with `.values_list` but kept only for the results in the
+  snapshot's facts: a submitted result never changes (a database trigger refuses it), so these
+  are the values the snapshot saw.
 """
 
 from __future__ import annotations
@@ -21,8 +25,7 @@ from assessments.models import Assessment
 from devindex.compute import RESULT_NODE_SCHEMA, IndexInputs
 from devindex.definition import indicator_specs
 from monitoring.coverage import CELL_KEYS, numerator_column
-from monitoring.definitions import coverage_definition
-from monitoring.facts import coverage_facts_export, facts_digest
+from monitoring.facts import snapshot_facts_read
 from monitoring.models import CoverageCell, CoverageSnapshot
 
 
@@ -58,9 +61,13 @@ def _counts(figures: Mapping[str, Mapping[str, list[int]]]) -> dict[str, int]:
     }
 
 
-def result_nodes(*, content: Mapping[str, Any], year: int) -> pl.DataFrame:
-    """assessment_id, node, fraction of every submitted result up to ``year`` of each (model,
-    node) the definition reads (one query per pair)."""
+def result_nodes(
+    *, content: Mapping[str, Any], year: int, results: pl.DataFrame
+) -> tuple[pl.DataFrame, int]:
+    """assessment_id, node, fraction of the results in ``results`` (the snapshot's results fact
+    table) up to ``year`` of each (model, node) the definition reads, and how many of those
+    results the database no longer holds. One query per pair, narrowed by model and year; rows
+    of results that are not in ``results`` (submitted after the snapshot) are dropped."""
     pairs = sorted(
         {
             (s.data.model, s.data.node)
@@ -68,8 +75,11 @@ def result_nodes(*, content: Mapping[str, Any], year: int) -> pl.DataFrame:
             if s.data.kind == "result_mean"
         }
     )
-    frames = []
+    frames, missing = [], 0
     for model, node in pairs:
+        wanted = results.filter(
+            (pl.col("framework") == model) & (pl.col("year") <= year)
+        ).get_column("id")
         rows = Assessment.objects.filter(
             status=Assessment.Status.SUBMITTED, framework__code=model, year__lte=year
         ).values_list("id", f"result__nodes__{node}__fraction")
@@ -77,9 +87,11 @@ def result_nodes(*, content: Mapping[str, Any], year: int) -> pl.DataFrame:
             [(pk, node, _fraction(value)) for pk, value in rows],
             schema=RESULT_NODE_SCHEMA,
             orient="row",
-        )
+        ).filter(pl.col("assessment_id").is_in(wanted.implode()))
+        missing += wanted.n_unique() - frame.height
         frames.append(frame)
-    return pl.concat(frames) if frames else pl.DataFrame(schema=RESULT_NODE_SCHEMA)
+    nodes = pl.concat(frames) if frames else pl.DataFrame(schema=RESULT_NODE_SCHEMA)
+    return nodes, missing
 
 
 def _fraction(value: Any) -> float | None:
@@ -92,18 +104,23 @@ def _fraction(value: Any) -> float | None:
 def index_inputs_export(
     *, snapshot: CoverageSnapshot, year: int, content: Mapping[str, Any]
 ) -> tuple[IndexInputs, dict[str, Any]]:
-    """The inputs of a run and what its method stamp records of them (hashes and counts)."""
-    facts = coverage_facts_export(definition=coverage_definition())
-    nodes = result_nodes(content=content, year=year)
+    """The inputs of a run and what its method stamp records of them (hashes and counts).
+    Raises ValidationError when the snapshot has no stored facts (an older snapshot) or a fact
+    file does not match its recorded sha256."""
+    facts, record = snapshot_facts_read(snapshot=snapshot)
+    nodes, missing = result_nodes(content=content, year=year, results=facts.results)
     cells = snapshot_cells(snapshot=snapshot, year=year)
     stamp = {
-        "facts_sha256": facts_digest(facts),
+        "facts_source": "snapshot",
+        "snapshot_facts_sha256": record["sha256"],
+        "facts_sha256": (snapshot.stamp or {}).get("facts_sha256"),
         "result_nodes_sha256": hashlib.sha256(
             nodes.sort("assessment_id", "node").write_csv().encode()
         ).hexdigest(),
         "enterprises": facts.enterprises.height,
         "results_submitted": facts.results.height,
         "result_node_values": nodes.height,
+        "result_nodes_missing": missing,
         "snapshot_cells": cells.height,
     }
     return IndexInputs(year=year, cells=cells, facts=facts, result_nodes=nodes), stamp

@@ -1,7 +1,8 @@
 """Writes of the development index: load a definition (idempotent by hash; a loaded code@version
-never changes), create and start a run (queued as a background task), compute it (facts exported,
-the pure devindex.compute, every value written with the summary and method stamp in one
-transaction), and publish it. Every change writes an audit row.
+never changes), create and start a run (queued as a background task), compute it (the facts its
+coverage snapshot froze read back, the pure devindex.compute, every value written with the summary
+and method stamp in one transaction), and publish it. Every change writes an audit row. All the
+inputs of a run are of its snapshot's moment (devindex.facts).
 
 A published run and its values never change: the services refuse, and database triggers
 (migration 0002) refuse any update on SQLite and PostgreSQL (deleting rows is left to the
@@ -237,9 +238,11 @@ def _value_rows(run: IndexRun, result: IndexComputation) -> list[IndexValue]:
 
 
 def index_run_compute(*, run: IndexRun, progress: Progress | None = None) -> IndexRun:
-    """Compute a run: export the inputs, compute every unit level (devindex.compute), then write
-    the values, summary and method stamp and mark the run DONE in one transaction (so a DONE run
-    always has its values). progress(done, total) counts per mille."""
+    """Compute a run: read the inputs (the facts its snapshot froze, devindex.facts), compute
+    every unit level (devindex.compute), then write the values, summary and method stamp and
+    mark the run DONE in one transaction (so a DONE run always has its values). A snapshot
+    without its fact files fails the run (ValidationError). progress(done, total) counts per
+    mille."""
     if run.published:
         raise ValidationError(PUBLISHED_IS_IMMUTABLE)
     started = time.monotonic()

@@ -277,7 +277,16 @@ def _transition(
     if step.needs_reason and not reason:
         raise ValidationError(REASON_REQUIRED)
     effect = GUARDS[action](current, by, reason, data)
-    return _apply(current, action, by, revision, reason, effect)
+    applied = _apply(current, action, by, revision, reason, effect)
+    if applied.status == S.RECOGNISED:  # coverage counts recognitions: a delayed recompute
+        transaction.on_commit(_request_coverage)
+    return applied
+
+
+def _request_coverage() -> None:
+    from monitoring.services import coverage_recompute_request
+
+    coverage_recompute_request()
 
 
 def _due(kind: ApplicationType, status: str, fields: Mapping[str, Any]) -> date | None:

@@ -21,7 +21,8 @@ from devindex.services import (
     index_run_publish,
 )
 from monitoring.models import CoverageSnapshot
-from monitoring.tests.factories import make_snapshot, make_version
+from monitoring.selectors import snapshot_current
+from monitoring.tests.factories import freeze_facts, make_snapshot, make_version
 from registry.models import Enterprise, Region
 
 YEAR = 2025
@@ -229,7 +230,12 @@ def load_definition(content: dict[str, Any] | None = None) -> IndexDefinition:
 def make_run(
     *, definition: IndexDefinition | None = None, publish: bool = False, by: User | None = None
 ) -> IndexRun:
-    """A run of `definition` (default: TINY) on the current snapshot, computed by the services."""
+    """A run of `definition` (default: TINY) on the current snapshot, computed by the services.
+    A snapshot made by make_snapshot (cells written by hand) stands for the database as the test
+    has built it by now: its facts are frozen again first. Computed snapshots keep theirs."""
+    current = snapshot_current()
+    if current is not None and current.stamp.get("constructed"):
+        freeze_facts(current)
     run = index_run_create(definition=definition or load_definition(), year=YEAR, by=by)
     index_run_execute(run=run)
     assert run.status == IndexRun.Status.DONE, run.error

@@ -12,6 +12,8 @@ from django.utils import timezone
 from accounts.models import User
 from assessments.models import Assessment, ProviderAssignment, SectionReview
 from frameworks.models import Framework, FrameworkVersion
+from monitoring.definitions import coverage_definition
+from monitoring.facts import coverage_facts_export, facts_digest, facts_freeze
 from monitoring.models import CoverageCell, CoverageSnapshot
 from recognition.models import Application
 from registry.models import Enterprise
@@ -116,9 +118,25 @@ def make_snapshot(
     *, cells: list[dict[str, Any]] | None = None, status: str = "done", **fields: Any
 ) -> CoverageSnapshot:
     """A snapshot with the given cells (year, region_level, region_code, figures; group_kind
-    and group_code optional)."""
+    and group_code optional). A done snapshot also freezes the database's fact tables as they
+    are now, as a computed snapshot does (its stamp's `facts`), unless a `stamp` is given; its
+    stamp says `constructed` (see devindex.tests.factories.make_run)."""
     fields.setdefault("years", sorted({c["year"] for c in cells or []}) or [2025])
     snapshot = CoverageSnapshot.objects.create(status=status, **fields)
     for cell in cells or []:
         CoverageCell.objects.create(snapshot=snapshot, **cell)
+    if status == CoverageSnapshot.Status.DONE and "stamp" not in fields:
+        snapshot.stamp = {"constructed": True}
+        freeze_facts(snapshot)
+    return snapshot
+
+
+def freeze_facts(snapshot: CoverageSnapshot) -> CoverageSnapshot:
+    """Freeze the database's fact tables as they are now as `snapshot`'s facts (replacing any
+    it had): what coverage_snapshot_compute does, for snapshots whose cells are written by hand."""
+    facts = coverage_facts_export(definition=coverage_definition())
+    stamp = {**snapshot.stamp, "facts_sha256": facts_digest(facts)}
+    stamp["facts"] = facts_freeze(facts, snapshot_id=snapshot.pk)
+    CoverageSnapshot.objects.filter(pk=snapshot.pk).update(stamp=stamp)
+    snapshot.stamp = stamp
     return snapshot

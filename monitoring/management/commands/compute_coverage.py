@@ -1,5 +1,7 @@
 """`zhigai compute_coverage`: compute a coverage snapshot now (synchronously, printing progress),
-as the platform; the snapshot becomes the current one. `make demo` runs it after the demo data."""
+as the platform; the snapshot becomes the current one, its fact tables are frozen as Parquet files
+and older unreferenced snapshots are pruned (monitoring.services). `make demo` runs it after the
+demo data; a scheduler may run it too, though changes already queue a delayed recompute."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from monitoring.facts import facts_root
 from monitoring.models import CoverageSnapshot
 from monitoring.services import coverage_snapshot_create, coverage_snapshot_execute
 
@@ -29,5 +32,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"coverage snapshot #{snapshot.pk} done: years {years[0]}–{years[-1]}, "
             f"{stamp['cells']} cells from {stamp['enterprises']} enterprises and "
-            f"{stamp['results_valid']} valid results in {time.monotonic() - started:.1f} s"
+            f"{stamp['results_valid']} valid results in {time.monotonic() - started:.1f} s; "
+            f"facts in {facts_root() / stamp['facts']['dir']}"
         )
