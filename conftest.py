@@ -19,13 +19,26 @@ PASSWORD = "Test-Pass-4821!"
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(settings, tmp_path_factory):
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # Fact files of coverage snapshots: never in the repository's var/ (replaced per snapshot id).
+    settings.COVERAGE_FACTS_DIR = tmp_path_factory.getbasetemp() / "snapshot-facts"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_audit_actor():
+    """Every test starts as the system actor and leaves it so: code that switches the actor
+    without a context manager (API token authentication outside the middleware, e.g. a ninja
+    TestClient) must not make a later test's audit rows someone else's."""
+    from audit.context import SYSTEM, acting_as
+
+    with acting_as(SYSTEM):
+        yield
 
 
 def make_region(code: str, name: str, level: str, parent: Region | None = None, **kw) -> Region:
