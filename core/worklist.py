@@ -76,7 +76,11 @@ def _enterprise(user: Any) -> Worklist:
 
 # The coverage figures an official finds on the home page (monitoring/data/coverage.yaml codes).
 HOME_METRICS = ("assessed", "sf_ge_BASIC", "sf_ge_ADVANCED")
-LEVEL_OF_ROLE: dict[str, str] = {Role.PROVINCE: "province", Role.CITY: "city", Role.COUNTY: "county"}
+LEVEL_OF_ROLE: dict[str, str] = {
+    Role.PROVINCE: "province",
+    Role.CITY: "city",
+    Role.COUNTY: "county",
+}
 
 
 def _pct(share: float | None) -> str:
