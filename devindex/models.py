@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.models import BackgroundJob
+
 
 class IndexDefinition(models.Model):
     """One version of the index definition: the indicator tree, the method choices and the
@@ -36,13 +38,7 @@ class IndexDefinition(models.Model):
         return f"{self.code}@{self.version}"
 
 
-class IndexRun(models.Model):
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("排队中")
-        RUNNING = "running", _("计算中")
-        DONE = "done", _("已完成")
-        FAILED = "failed", _("失败")
-
+class IndexRun(BackgroundJob):
     definition = models.ForeignKey(
         IndexDefinition, on_delete=models.PROTECT, related_name="runs", verbose_name=_("指数定义")
     )
@@ -53,26 +49,10 @@ class IndexRun(models.Model):
         verbose_name=_("监测快照"),
     )
     year = models.PositiveSmallIntegerField(_("年份"))
-    status = models.CharField(
-        _("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED
-    )
-    progress_done = models.PositiveIntegerField(_("已完成步骤"), default=0)
-    progress_total = models.PositiveIntegerField(_("总步骤"), default=0)
-    error = models.TextField(_("错误"), blank=True)
     # Engine version, configuration, seed, number of uncertainty runs, input hash.
     method_stamp = models.JSONField(_("方法标记"), default=dict, blank=True)
     # Coherence statistics, sensitivity indices, counts; read by the methodology and run pages.
     summary = models.JSONField(_("摘要"), default=dict, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("发起人"),
-    )
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     published = models.BooleanField(_("已发布"), default=False)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     published_by = models.ForeignKey(
@@ -86,19 +66,12 @@ class IndexRun(models.Model):
     # sha256 of the values at publication, so open-data files can be checked against the run.
     values_sha256 = models.CharField(_("数据校验值"), max_length=64, blank=True)
 
-    class Meta:
+    class Meta(BackgroundJob.Meta):
         verbose_name = _("指数计算")
         verbose_name_plural = _("指数计算")
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.definition} {self.year}"
-
-    @property
-    def percent(self) -> int:
-        if not self.progress_total:
-            return 100 if self.status == self.Status.DONE else 0
-        return min(100, round(100 * self.progress_done / self.progress_total))
 
 
 class IndexValue(models.Model):

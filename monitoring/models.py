@@ -10,54 +10,26 @@ monitoring/data/coverage.yaml.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.models import BackgroundJob
 
-class CoverageSnapshot(models.Model):
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("排队中")
-        RUNNING = "running", _("计算中")
-        DONE = "done", _("已完成")
-        FAILED = "failed", _("失败")
 
-    status = models.CharField(
-        _("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("发起人"),
-    )
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+class CoverageSnapshot(BackgroundJob):
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
-    progress_done = models.PositiveIntegerField(_("已完成步骤"), default=0)
-    progress_total = models.PositiveIntegerField(_("总步骤"), default=0)
-    error = models.TextField(_("错误"), blank=True)
     # Years covered, e.g. [2025, 2026, 2027].
     years = models.JSONField(_("年份"), default=list, blank=True)
     # What the snapshot was computed from: definition version, counts of enterprises and results,
     # the latest submission time, a hash of the input facts.
     stamp = models.JSONField(_("数据版本"), default=dict, blank=True)
 
-    class Meta:
+    class Meta(BackgroundJob.Meta):
         verbose_name = _("监测快照")
         verbose_name_plural = _("监测快照")
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_status_display()}"
-
-    @property
-    def percent(self) -> int:
-        if not self.progress_total:
-            return 100 if self.status == self.Status.DONE else 0
-        return min(100, round(100 * self.progress_done / self.progress_total))
 
 
 class CoverageCell(models.Model):
