@@ -163,3 +163,23 @@ def test_the_command_computes_a_snapshot_and_prints_its_progress(data: World) ->
         ("coverage_snapshot.create", "system"),
         ("coverage_snapshot.done", "system"),
     ]
+
+
+def test_the_command_computes_a_snapshot_the_platform_queued_instead_of_adding_one(
+    data: World,
+) -> None:
+    waiting = services.coverage_snapshot_create(by=None, note={"requested": "automatic"})
+    call_command("compute_coverage", stdout=StringIO())
+    assert list(CoverageSnapshot.objects.values_list("pk", "status")) == [
+        (waiting.pk, CoverageSnapshot.Status.DONE)
+    ]
+
+
+def test_a_snapshot_a_province_official_queued_is_not_taken_over_by_the_command(
+    data: World,
+) -> None:
+    theirs = services.coverage_snapshot_create(by=data.users["province"])
+    call_command("compute_coverage", stdout=StringIO())
+    theirs.refresh_from_db()
+    assert theirs.status == CoverageSnapshot.Status.QUEUED  # its own task computes it
+    assert CoverageSnapshot.objects.filter(status=CoverageSnapshot.Status.DONE).count() == 1

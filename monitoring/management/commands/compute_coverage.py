@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from monitoring.facts import facts_root
@@ -20,12 +21,20 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
-        snapshot = coverage_snapshot_create(by=None)
+        # A snapshot the platform queued after recent changes (still waiting for its delay) is
+        # computed now instead of adding a second one; its delayed task is then refused.
+        waiting = CoverageSnapshot.objects.filter(
+            status=CoverageSnapshot.Status.QUEUED, created_by__isnull=True
+        ).order_by("created_at", "pk")
+        snapshot = waiting.first() or coverage_snapshot_create(by=None)
 
         def progress(done: int, total: int) -> None:
             self.stdout.write(f"coverage snapshot #{snapshot.pk}: step {done}/{total}")
 
-        coverage_snapshot_execute(snapshot=snapshot, progress=progress)
+        try:
+            coverage_snapshot_execute(snapshot=snapshot, progress=progress)
+        except ValidationError as exc:  # claimed by a worker in the meantime
+            raise CommandError(" ".join(exc.messages)) from exc
         if snapshot.status != CoverageSnapshot.Status.DONE:
             raise CommandError(snapshot.error)
         stamp, years = snapshot.stamp, snapshot.years
