@@ -273,13 +273,15 @@ def snapshot_facts_read(*, snapshot: CoverageSnapshot) -> tuple[CoverageFacts, d
     facts (an older snapshot, or its files were removed) or a file does not match."""
     record = (snapshot.stamp or {}).get("facts") or {}
     tables = record.get("tables") or {}
-    directory = facts_root() / str(record.get("dir", ""))
-    if not record.get("dir") or set(tables) != set(SCHEMAS) or not directory.is_dir():
+    root = facts_root().resolve()
+    directory = (root / str(record.get("dir", ""))).resolve()
+    inside = directory.parent == root  # never read outside COVERAGE_FACTS_DIR, whatever the stamp
+    if not inside or set(tables) != set(SCHEMAS) or not directory.is_dir():
         raise ValidationError(SNAPSHOT_FACTS_MISSING.format(pk=snapshot.pk))
     frames: dict[str, pl.DataFrame] = {}
     for name, schema in SCHEMAS.items():
-        path = directory / str(tables[name]["file"])
-        if not path.is_file():
+        path = (directory / str(tables[name]["file"])).resolve()
+        if path.parent != directory or not path.is_file():
             raise ValidationError(SNAPSHOT_FACTS_MISSING.format(pk=snapshot.pk))
         if _file_sha256(path) != tables[name]["sha256"]:
             raise ValidationError(SNAPSHOT_FACTS_CHANGED.format(pk=snapshot.pk, table=name))

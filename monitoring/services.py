@@ -39,6 +39,7 @@ from monitoring.facts import (
     facts_remove,
 )
 from monitoring.models import CoverageCell, CoverageSnapshot
+from monitoring.selectors import snapshot_current
 
 logger = logging.getLogger(__name__)
 
@@ -162,8 +163,11 @@ def coverage_snapshots_prune(*, keep: int | None = None) -> list[int]:
         status__in=[CoverageSnapshot.Status.DONE, CoverageSnapshot.Status.FAILED],
         index_runs__isnull=True,
     ).order_by("-finished_at", "-pk")
+    current = snapshot_current()  # kept even when failed snapshots finished after it
     deleted = []
     for snapshot in finished[keep:]:
+        if current is not None and snapshot.pk == current.pk:
+            continue
         try:
             with transaction.atomic():
                 before = {
