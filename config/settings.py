@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "recognition",
     "monitoring",
     "devindex",
+    "targets",
 ]
 
 MIDDLEWARE = [
