@@ -12,6 +12,7 @@ from frameworks.api import router as frameworks_router
 from monitoring.api import router as monitoring_router
 from recognition.api import router as recognition_router
 from registry.api import router as registry_router
+from targets.api import router as targets_router
 
 api = NinjaAPI(
     title="Zhigai API",
@@ -28,3 +29,4 @@ api.add_router("/", assessments_router)
 api.add_router("/", recognition_router)
 api.add_router("/", devindex_router)
 api.add_router("/", monitoring_router)
+api.add_router("/", targets_router)

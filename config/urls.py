@@ -14,6 +14,7 @@ urlpatterns = [
     path("recognition/", include("recognition.urls")),
     path("monitoring/", include("monitoring.urls")),
     path("index/", include("devindex.urls")),
+    path("targets/", include("targets.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

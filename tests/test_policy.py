@@ -32,6 +32,8 @@ from frameworks.models import Framework, FrameworkVersion
 from monitoring.tests import dashboard_policy_objects as dashboard_objects
 from recognition.tests import policy_objects as recognition_objects
 from registry.models import ImportJob
+from targets.tests import page_policy_objects as target_page_objects
+from targets.tests import report_policy_objects as target_report_objects
 
 
 def _load_policy() -> dict[str, Any]:
@@ -68,7 +70,14 @@ OBJECTS = {
 # OBJECT_KEYS (kind → keys) and build(world) → {kind: {key: object or URL kwargs}}. Enterprise
 # data is keyed e1/e2/e3 (scope: VISIBLE_ENTERPRISES); `assigned` objects are allowed for the key
 # "e1" only (the world's provider and expert are assigned to E1's objects).
-OBJECT_BUILDERS = [assessment_objects, recognition_objects, dashboard_objects, devindex_objects]
+OBJECT_BUILDERS = [
+    assessment_objects,
+    recognition_objects,
+    dashboard_objects,
+    devindex_objects,
+    target_page_objects,
+    target_report_objects,
+]
 for _module in OBJECT_BUILDERS:
     OBJECTS.update(_module.OBJECT_KEYS)
 
