@@ -16,6 +16,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count
 from django.utils import timezone
@@ -57,44 +58,64 @@ def _observed_at(year: int, snapshot: CoverageSnapshot) -> datetime.date | None:
     return None
 
 
+Cells = dict[str, list[tuple[int, dict[str, Any]]]]  # region code → [(year, figures)], by year
+
+
+def cells_load(*, snapshot: CoverageSnapshot | None, year: int) -> Cells:
+    """The snapshot's cells of every region (group: all enterprises) up to `year`, in one read."""
+    cells: Cells = defaultdict(list)
+    if snapshot is None:
+        return cells
+    rows = (
+        CoverageCell.objects.filter(
+            snapshot=snapshot, group_kind=CoverageCell.GroupKind.ALL, year__lte=year
+        )
+        .order_by("year")
+        .values_list("region_code", "year", "figures")
+    )
+    for code, cell_year, figures in rows:
+        cells[code].append((cell_year, figures or {}))
+    return cells
+
+
 def monitoring_series(
-    target: Target, *, snapshot: CoverageSnapshot | None, region_codes: Iterable[str], year: int
+    target: Target,
+    *,
+    snapshot: CoverageSnapshot | None,
+    cells: Cells,
+    region_codes: Iterable[str],
+    year: int,
 ) -> Series:
-    """Observations of a computed monitoring target for each region up to `year`, read from the
-    snapshot's cells (group: all enterprises)."""
+    """Observations of a computed monitoring target for each region up to `year`, from the
+    snapshot's cells (`cells_load`)."""
     figure = target.figure or {}
     series: Series = defaultdict(list)
     if snapshot is None or figure.get("source") != "monitoring":
         return series
-    cells = CoverageCell.objects.filter(
-        snapshot=snapshot,
-        group_kind=CoverageCell.GroupKind.ALL,
-        year__lte=year,
-        region_code__in=list(region_codes),
-    ).order_by("year")
     metric, population = figure["metric"], figure["population"]
-    for cell in cells.only("year", "region_code", "figures"):
-        at = _observed_at(cell.year, snapshot)
-        numerator, denominator = (cell.figures or {}).get(population, {}).get(metric, [0, 0])
-        if at is None:
-            continue
-        if figure["measure"] == "share":
-            if not denominator:
+    for code in region_codes:
+        for cell_year, figures in cells.get(code, []):
+            at = _observed_at(cell_year, snapshot)
+            if cell_year > year or at is None:
                 continue
-            value = 100.0 * numerator / denominator
-        else:
-            value = float(numerator)
-        series[cell.region_code].append(
-            Observation(
-                year=cell.year,
-                at=at,
-                value=value,
-                source="monitoring",
-                numerator=float(numerator),
-                denominator=float(denominator),
-                snapshot_id=snapshot.pk,
+            numerator, denominator = figures.get(population, {}).get(metric, [0, 0])
+            if figure["measure"] == "share":
+                if not denominator:
+                    continue
+                value = 100.0 * numerator / denominator
+            else:
+                value = float(numerator)
+            series[code].append(
+                Observation(
+                    year=cell_year,
+                    at=at,
+                    value=value,
+                    source="monitoring",
+                    numerator=float(numerator),
+                    denominator=float(denominator),
+                    snapshot_id=snapshot.pk,
+                )
             )
-        )
     return series
 
 
@@ -139,21 +160,27 @@ def recognition_series(
     return series
 
 
-def report_series(target: Target, *, region_codes: Iterable[str], year: int) -> Series:
-    """Approved reports of each region up to `year`: per quarter the latest approved one."""
+def approved_reports_load(*, year: int) -> dict[str, list[Report]]:
+    """Approved reports up to `year` by target code, in one read (oldest review first)."""
     reports = (
-        Report.objects.filter(
-            target=target,
-            region_id__in=list(region_codes),
-            status=Report.Status.APPROVED,
-            year__lte=year,
-        )
-        .order_by("region_id", "year", "quarter", "reviewed_at", "pk")
-        .only("region_id", "year", "quarter", "value", "pk")
+        Report.objects.filter(status=Report.Status.APPROVED, year__lte=year)
+        .order_by("year", "quarter", "reviewed_at", "pk")
+        .only("target_id", "region_id", "year", "quarter", "value", "pk")
     )
+    by_target: dict[str, list[Report]] = defaultdict(list)
+    for report in reports:
+        by_target[report.target_id].append(report)
+    return by_target
+
+
+def report_series(reports: Iterable[Report], *, region_codes: Iterable[str], year: int) -> Series:
+    """Approved `reports` of one target (`approved_reports_load`) for each region up to
+    `year`: per quarter the latest approved one."""
+    codes = set(region_codes)
     latest: dict[tuple[str, int, int], Report] = {}
     for report in reports:
-        latest[(report.region_id, report.year, report.quarter)] = report
+        if report.region_id in codes and report.year <= year:
+            latest[(report.region_id, report.year, report.quarter)] = report
     series: Series = defaultdict(list)
     for (code, _, _), report in sorted(latest.items()):
         series[code].append(

@@ -109,11 +109,9 @@ def evaluation_pack(*, year: int, today: datetime.date | None = None) -> Evaluat
     if year not in selectors.PLAN_YEARS:
         raise ValueError(f"year must be one of {selectors.PLAN_YEARS}")
     today = today or timezone.localdate()
-    rows = selectors.plan_rows(year=year, today=today)
+    breakdowns = selectors.target_breakdowns(year=year, today=today)
+    rows = [breakdown.province for breakdown in breakdowns]
     snapshot = snapshot_current()
-    breakdowns = [
-        selectors.target_breakdown(target=row.target, year=year, today=today) for row in rows
-    ]
     return EvaluationPack(
         year=year,
         today=today,
@@ -204,7 +202,8 @@ def _counted_report_ids(row: TargetRow, year: int) -> list[int]:
     if row.source != "report_sum":
         return []
     codes = [city.code for city in selectors.cities()]
-    series = actuals.report_series(row.target, region_codes=codes, year=year)
+    reports = actuals.approved_reports_load(year=year).get(row.target.code, [])
+    series = actuals.report_series(reports, region_codes=codes, year=year)
     per_year = row.target.kind == Target.Kind.PER_YEAR
     ids = []
     for code in codes:

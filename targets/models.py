@@ -57,6 +57,10 @@ class Target(models.Model):
         PROVINCE = "province", _("全省")
         EACH_CITY = "each_city", _("每个设区市")
 
+    class Period(models.TextChoices):
+        PLAN = "plan", _("规划期末")
+        YEAR = "year", _("每年重新计算")
+
     class Actual(models.TextChoices):
         COMPUTED = "computed", _("平台计算")
         REPORTED = "reported", _("部门/城市上报")
@@ -78,6 +82,11 @@ class Target(models.Model):
     value_2027 = models.FloatField(_("2027年目标值"), null=True, blank=True)
     value_max = models.FloatField(_("区间上限"), null=True, blank=True)
     scope = models.CharField(_("范围"), max_length=10, choices=Scope.choices)
+    # year: a share measured afresh every year (progress runs over the calendar year, like a
+    # per-year count); plan: measured against the plan's end.
+    period = models.CharField(
+        _("考核周期"), max_length=4, choices=Period.choices, default=Period.PLAN
+    )
     actual = models.CharField(_("实际值来源"), max_length=10, choices=Actual.choices)
     # The platform figure of a computed target (targets.plan.Figure as a mapping).
     figure = models.JSONField(_("计算口径"), null=True, blank=True)
@@ -114,6 +123,12 @@ class Target(models.Model):
     @property
     def is_computed(self) -> bool:
         return self.actual == self.Actual.COMPUTED
+
+    @property
+    def progress_kind(self) -> str:
+        """The kind progress is measured as: a share measured afresh every year runs over the
+        calendar year like a per-year target."""
+        return self.Kind.PER_YEAR if self.period == self.Period.YEAR else self.kind
 
     @property
     def is_share(self) -> bool:

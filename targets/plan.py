@@ -23,6 +23,7 @@ PARTS = ("一", "二", "三", "四", "五", "六")
 KINDS = ("cumulative", "per_year", "share", "full_coverage", "count")
 BOUNDS = ("at_least", "about", "exactly", "range")
 SCOPES = ("province", "each_city")
+PERIODS = ("plan", "year")
 ACTUALS = ("computed", "reported")
 FIGURE_SOURCES = ("monitoring", "recognition")
 MEASURES = ("share", "count")
@@ -77,6 +78,7 @@ class Target:
     quote: str
     verified: bool
     note: str = ""
+    period: str = "plan"
 
     def value_for(self, year: int) -> float | None:
         """The plan's value for `year` (the per-year value, or the 2027 value for 2027)."""
@@ -173,6 +175,10 @@ def _target_problems(where: str, raw: Any, text: str | None) -> list[str]:
     for key in ("metric", "unit", "quote"):
         if key in raw and not (isinstance(raw[key], str) and raw[key]):
             problems.append(f"{where}: {key} must be a non-empty text")
+    if raw.get("period", "plan") not in PERIODS:
+        problems.append(f"{where}: unknown period {raw.get('period')!r}")
+    elif raw.get("period") == "year" and raw.get("kind") not in ("share", "full_coverage"):
+        problems.append(f"{where}: only a share target is measured afresh every year")
     if "verified" in raw and not isinstance(raw["verified"], bool):
         problems.append(f"{where}: verified must be true or false")
     if raw.get("baseline") is not None and not _number(raw["baseline"]):
@@ -323,6 +329,7 @@ def _target(task: int, raw: dict[str, Any]) -> Target:
         quote=str(raw["quote"]),
         verified=bool(raw["verified"]),
         note=str(raw.get("note", "")),
+        period=str(raw.get("period", "plan")),
     )
 
 

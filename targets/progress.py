@@ -225,6 +225,7 @@ def progress(
     value_max: float | None = None,
     level: float = 0.8,
     deadline: date | None = None,
+    percent: bool = False,
 ) -> Progress:
     """The progress and status of one target at the end of day `as_of`.
 
@@ -243,13 +244,15 @@ def progress(
 
     1. NO_DATA: no target, or no point counts.
     2. ACHIEVED: actual meets the target.
-    3. OFF_TRACK: the latest point is at or after the deadline (the period is over, missed).
+    3. OFF_TRACK: the period is over (`as_of` or the latest point at or after the deadline)
+       and the target was missed — a past year without its final figure included.
     4. ON_TRACK: completion ≥ time elapsed, or the forecast value meets the target.
     5. AT_RISK: the upper end of the forecast interval meets the target, or
        completion ≥ 80 % of time elapsed.
     6. OFF_TRACK otherwise.
 
-    `value_max` (the upper end of a range target) only appears in the reason.
+    `value_max` (the upper end of a range target) only appears in the reason. `percent`: cap
+    the forecast at 100 whatever the kind (a share measured per year as kind per_year).
 
     `deadline` (not for per_year): the end of the period when `target` is a milestone of a
     year before 2027 (the year's value of a cumulative or share target, e.g. 10 % every year):
@@ -277,10 +280,10 @@ def progress(
     start_value = 0.0 if kind == "per_year" else baseline
     outlook = forecast(used, until=deadline, baseline=start_value, start=first, level=level)
     assert outlook is not None  # `used` is not empty
-    if kind in PERCENT_KINDS:
+    if kind in PERCENT_KINDS or percent:
         outlook = _capped(outlook, cap=PERCENT_CAP)
     check = _Check(bound, target, value_max, actual, completion, elapsed, outlook)
-    status, reason = _status(check, over=used[-1].at >= deadline)
+    status, reason = _status(check, over=max(used[-1].at, as_of) >= deadline)
     return Progress(actual, target, completion, elapsed, outlook, status, reason)
 
 

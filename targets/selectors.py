@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from django.db.models import QuerySet
@@ -67,14 +68,47 @@ class TargetRow:
         return self.observations[-1] if self.observations else None
 
 
-@dataclass(frozen=True)
+@dataclass
 class Context:
-    """What one page's rows are computed from (read once per request)."""
+    """What one page's rows are computed from. Each table is read once, on first use, for all
+    targets and regions of the page (cells of the snapshot, approved reports, allocations,
+    pending reports), so a page costs a fixed number of queries however many targets and cities
+    it shows."""
 
     year: int
     as_of: datetime.date
     snapshot: CoverageSnapshot | None
     today: datetime.date
+
+    @cached_property
+    def province(self) -> Region:
+        return Region.objects.get(code=PROVINCE)
+
+    @cached_property
+    def cities(self) -> list[Region]:
+        return cities()
+
+    @cached_property
+    def cells(self) -> actuals.Cells:
+        return actuals.cells_load(snapshot=self.snapshot, year=self.year)
+
+    @cached_property
+    def approved(self) -> dict[str, list[Report]]:
+        return actuals.approved_reports_load(year=self.year)
+
+    @cached_property
+    def allocations(self) -> dict[tuple[str, str, int], float]:
+        return {
+            (target, region, year): value
+            for target, region, year, value in Allocation.objects.values_list(
+                "target_id", "region_id", "year", "value"
+            )
+        }
+
+    @cached_property
+    def pending(self) -> Counter[tuple[str, str]]:
+        rows = Report.objects.filter(status=Report.Status.SUBMITTED, year=self.year)
+        return Counter(rows.values_list("target_id", "region_id"))
 
 
 def default_year(today: datetime.date | None = None) -> int:
@@ -101,13 +135,6 @@ def _points(observations: Sequence[Observation]) -> list[Point]:
     return [Point(at=o.at, value=o.value) for o in observations]
 
 
-def _allocations(
-    targets: Iterable[Target], codes: Iterable[str]
-) -> dict[tuple[str, str, int], float]:
-    rows = Allocation.objects.filter(target__in=list(targets), region_id__in=list(codes))
-    return {(a.target_id, a.region_id, a.year): a.value for a in rows}
-
-
 def _value(
     target: Target, region: Region, year: int, allocations: dict[tuple[str, str, int], float]
 ) -> tuple[float | None, str]:
@@ -128,14 +155,15 @@ def _series(target: Target, regions: Sequence[Region], ctx: Context) -> tuple[Se
     figure = target.figure or {}
     if target.is_computed and figure.get("source") == "monitoring":
         return actuals.monitoring_series(
-            target, snapshot=ctx.snapshot, region_codes=codes, year=ctx.year
+            target, snapshot=ctx.snapshot, cells=ctx.cells, region_codes=codes, year=ctx.year
         ), "monitoring"
     if target.is_computed:
         level = regions[0].level if regions else "province"
         return actuals.recognition_series(
             target, region_codes=codes, level=level, year=ctx.year, today=ctx.today
         ), "recognition"
-    return actuals.report_series(target, region_codes=codes, year=ctx.year), "report"
+    reports = ctx.approved.get(target.code, [])
+    return actuals.report_series(reports, region_codes=codes, year=ctx.year), "report"
 
 
 def _row(
@@ -144,23 +172,22 @@ def _row(
     observations: list[Observation],
     source: str,
     ctx: Context,
-    allocations: dict[tuple[str, str, int], float],
-    pending: int = 0,
     note: str = "",
     details: dict[str, Any] | None = None,
 ) -> TargetRow:
-    value, origin = _value(target, region, ctx.year, allocations)
+    value, origin = _value(target, region, ctx.year, ctx.allocations)
     baseline = target.baseline if region.level == Region.Level.PROVINCE else None
     if target.is_share:
         baseline = target.baseline
     # The year's own value of a cumulative or share target is due at the year's end.
     milestone = (
         origin in ("plan", "each_city")
-        and target.kind != Target.Kind.PER_YEAR
+        and target.progress_kind != Target.Kind.PER_YEAR
         and target.values.get(str(ctx.year)) is not None
     )
     result = progress(
-        kind=target.kind,
+        kind=target.progress_kind,
+        percent=target.is_share,
         bound=target.bound,
         target=value,
         baseline=baseline,
@@ -179,32 +206,18 @@ def _row(
         observations=[o for o in observations if o.at <= ctx.as_of],
         progress=result,
         source=source if observations else "none",
-        pending=pending,
+        pending=ctx.pending[(target.code, region.code)],
         note=note,
         details=details or {},
     )
 
 
-def _pending_counts(
-    targets: Iterable[Target], codes: Iterable[str], year: int
-) -> Counter[tuple[str, str]]:
-    rows = Report.objects.filter(
-        target__in=list(targets),
-        region_id__in=list(codes),
-        status=Report.Status.SUBMITTED,
-        year=year,
-    ).values_list("target_id", "region_id")
-    return Counter(rows)
-
-
-def _province_row(
-    target: Target, ctx: Context, city_rows: list[TargetRow] | None, allocations: Any, pending: int
-) -> TargetRow:
+def _province_row(target: Target, ctx: Context, city_rows: list[TargetRow] | None) -> TargetRow:
     """The province's row: its own series; for an each-city target the lowest city's latest
     value; for a reported additive target without a province report, the cities' sum."""
-    top = province()
+    top = ctx.province
     if target.scope == Target.Scope.EACH_CITY:
-        return _lowest_city_row(target, ctx, city_rows, allocations, pending)
+        return _lowest_city_row(target, ctx, city_rows)
     series, source = _series(target, [top], ctx)
     own = series.get(top.code, [])
     # A per-year figure is the province's own only when it reported in this year.
@@ -213,105 +226,83 @@ def _province_row(
     else:
         reported = bool(own)
     if reported or target.is_computed or target.kind not in ADDITIVE_KINDS or target.is_share:
-        return _row(target, top, own, source, ctx, allocations, pending)
-    city_codes = [c.code for c in cities()]
-    city_series = actuals.report_series(target, region_codes=city_codes, year=ctx.year)
+        return _row(target, top, own, source, ctx)
+    city_codes = [c.code for c in ctx.cities]
+    reports = ctx.approved.get(target.code, [])
+    city_series = actuals.report_series(reports, region_codes=city_codes, year=ctx.year)
     summed = actuals.summed(city_series, city_codes, per_year=target.kind == Target.Kind.PER_YEAR)
     reporting = sum(1 for code in city_codes if city_series.get(code))
     note = f"{reporting}|{len(city_codes)}" if summed else ""
-    return _row(
-        target, top, summed, "report_sum" if summed else "none", ctx, allocations, pending, note
-    )
+    return _row(target, top, summed, "report_sum" if summed else "none", ctx, note)
 
 
 def _current(row: TargetRow) -> Observation | None:
     """A city's latest observation that counts for the row's year (a per-year target's value
     from an earlier year does not)."""
     latest = row.latest
-    if latest is None or (row.target.kind == Target.Kind.PER_YEAR and latest.year != row.year):
+    per_year = row.target.progress_kind == Target.Kind.PER_YEAR
+    if latest is None or (per_year and latest.year != row.year):
         return None
     return latest
 
 
-def _lowest_city_row(
-    target: Target, ctx: Context, city_rows: list[TargetRow] | None, allocations: Any, pending: int
-) -> TargetRow:
+def _lowest_city_row(target: Target, ctx: Context, city_rows: list[TargetRow] | None) -> TargetRow:
     """The province row of an each-city target: the lowest city's series (every city must reach
     the target). While a city has no figure for the year the province has none either (status
     no data, the reason names how many cities lack one): it cannot be achieved or on track on
     the cities that reported alone."""
-    top = province()
+    top = ctx.province
     rows = city_rows if city_rows is not None else _city_rows(target, ctx)
     current = [(r, obs) for r in rows if (obs := _current(r)) is not None]
     missing = [r.region.name for r in rows if _current(r) is None]
     reached = sum(1 for r in rows if r.progress.status == Status.ACHIEVED)
-    details = {"reached": reached, "cities": len(rows), "missing": missing}
+    details: dict[str, Any] = {"reached": reached, "cities": len(rows), "missing": missing}
     if not current:
-        return _row(target, top, [], "none", ctx, allocations, pending, details=details)
+        return _row(target, top, [], "none", ctx, details=details)
     lowest, _ = min(current, key=lambda pair: pair[1].value)
     note = f"{lowest.region.name}|{reached}|{len(rows)}"
     details["lowest_city"] = lowest.region.name
     if missing:
-        row = _row(target, top, [], "lowest_city", ctx, allocations, pending, note, details)
+        row = _row(target, top, [], "lowest_city", ctx, note, details)
         reason = (
             f"{len(missing)} of {len(rows)} cities have no figure for {ctx.year} yet "
             f"({', '.join(missing[:5])}{'…' if len(missing) > 5 else ''}); the province figure "
             "is the lowest city's once every city has one."
         )
         return replace(row, progress=replace(row.progress, reason=reason))
-    observations = lowest.observations
-    return _row(target, top, observations, "lowest_city", ctx, allocations, pending, note, details)
+    return _row(target, top, lowest.observations, "lowest_city", ctx, note, details)
 
 
 def _city_rows(
     target: Target, ctx: Context, regions: Sequence[Region] | None = None
 ) -> list[TargetRow]:
-    regions = list(regions) if regions is not None else cities()
+    regions = list(regions) if regions is not None else ctx.cities
     series, source = _series(target, regions, ctx)
-    allocations = _allocations([target], [r.code for r in regions])
-    pending = _pending_counts([target], [r.code for r in regions], ctx.year)
-    return [
-        _row(
-            target,
-            r,
-            series.get(r.code, []),
-            source,
-            ctx,
-            allocations,
-            pending[(target.code, r.code)],
-        )
-        for r in regions
-    ]
+    return [_row(target, r, series.get(r.code, []), source, ctx) for r in regions]
+
+
+def _targets() -> list[Target]:
+    return list(Target.objects.select_related("task").order_by("task", "position"))
 
 
 def plan_rows(
-    *, year: int, region: Region | None = None, today: datetime.date | None = None
+    *,
+    year: int,
+    region: Region | None = None,
+    today: datetime.date | None = None,
+    ctx: Context | None = None,
 ) -> list[TargetRow]:
-    """Every target's row for `region` (default the province) in `year`, in plan order."""
-    ctx = context_for(year, today=today)
-    targets = list(Target.objects.select_related("task").order_by("task", "position"))
-    region = region or province()
-    allocations = _allocations(targets, [region.code])
-    pending = _pending_counts(targets, [region.code], year)
+    """Every target's row for `region` (default the province) in `year`, in plan order. `ctx`:
+    share the reads with other rows of the same page."""
+    ctx = ctx or context_for(year, today=today)
+    region = region or ctx.province
     rows = []
-    for target in targets:
+    for target in _targets():
         if region.level == Region.Level.PROVINCE:
-            rows.append(
-                _province_row(target, ctx, None, allocations, pending[(target.code, region.code)])
-            )
+            rows.append(_province_row(target, ctx, None))
         else:
             series, source = _series(target, [region], ctx)
-            rows.append(
-                _row(
-                    target,
-                    region,
-                    series.get(region.code, []),
-                    source,
-                    ctx,
-                    allocations,
-                    pending[(target.code, region.code)],
-                )
-            )
+            rows.append(_row(target, region, series.get(region.code, []), source, ctx))
     return rows
 
 
@@ -331,17 +322,24 @@ def _rank_key(row: TargetRow) -> tuple[int, float, float]:
     return (0 if completion is not None else 1, -(completion or 0.0), -actual)
 
 
-def target_breakdown(*, target: Target, year: int, today: datetime.date | None = None) -> Breakdown:
-    """The target's province row and its cities ranked by completion (then by actual)."""
-    ctx = context_for(year, today=today)
+def _breakdown(target: Target, ctx: Context) -> Breakdown:
     city_rows = _city_rows(target, ctx)
-    top = province()
-    allocations = _allocations([target], [top.code])
-    pending = _pending_counts([target], [top.code], year)[(target.code, top.code)]
-    province_row = _province_row(target, ctx, city_rows, allocations, pending)
+    province_row = _province_row(target, ctx, city_rows)
     values = [r.value for r in city_rows if r.value is not None and r.value_origin == "allocation"]
     allocated = sum(values) if values and not target.is_share else None
     return Breakdown(province_row, sorted(city_rows, key=_rank_key), allocated)
+
+
+def target_breakdown(*, target: Target, year: int, today: datetime.date | None = None) -> Breakdown:
+    """The target's province row and its cities ranked by completion (then by actual)."""
+    return _breakdown(target, context_for(year, today=today))
+
+
+def target_breakdowns(*, year: int, today: datetime.date | None = None) -> list[Breakdown]:
+    """Every target's breakdown, in plan order, from one set of reads (a city scorecard, the
+    evaluation pack)."""
+    ctx = context_for(year, today=today)
+    return [_breakdown(target, ctx) for target in _targets()]
 
 
 def county_rows(

@@ -119,6 +119,7 @@ def plan_load(*, plan: Plan | None = None) -> PlanLoadResult:
                 value_2027=item.value_2027,
                 value_max=item.value_max,
                 scope=item.scope,
+                period=item.period,
                 actual=item.actual,
                 figure=None if item.figure is None else vars(item.figure).copy(),
                 quote=item.quote,

@@ -83,6 +83,9 @@ FILLED_COLUMNS = (COL_VALUE, COL_NOTE, COL_EVIDENCE)
 READ_COLUMNS = (COL_TARGET, COL_REGION, COL_YEAR, COL_QUARTER, COL_VALUE, COL_NOTE, COL_EVIDENCE)
 
 MAX_ROWS = 5000  # data rows per file
+# Rows read at all, blank ones included (a sheet formatted down to row 1,048,576 would otherwise
+# cost seconds of CPU per upload); a file beyond it is refused, never read in part.
+MAX_SHEET_ROWS = 20_000
 MAX_PROBLEMS = 200  # problems listed; the rest are counted
 TEXT_MAX = 2000  # characters of 说明 / 佐证说明
 SHOWN_MAX = 30  # characters of a cell quoted in a message
@@ -117,6 +120,11 @@ DUPLICATE_ROW = "与第 {row} 行的目标、地区和期间相同 (Same target,
 MORE_PROBLEMS = "另有 {count} 个问题未列出 ({count} more problems not listed)"
 IMPORT_CONFLICT = (
     "导入时发生冲突，未导入任何数据 (A conflict arose while importing: nothing was imported)"
+)
+TOO_MANY_SHEET_ROWS = (
+    "工作表超过 {limit} 行（含空行），请删除多余的空行后重新上传 "
+    "(The sheet has more than {limit} rows, blank ones included; "
+    "delete the blank rows and upload again)"
 )
 
 # Which column a problem found by services.report_problems belongs to ("" the row as a whole).
@@ -406,6 +414,8 @@ def _rows_of(lines: Iterator[tuple[int, tuple[Any, ...]]]) -> tuple[list[_Row], 
     columns: dict[str, int] | None = None
     rows: list[_Row] = []
     for number, cells in lines:
+        if number > MAX_SHEET_ROWS:
+            return [], RowProblem(0, "", TOO_MANY_SHEET_ROWS.format(limit=MAX_SHEET_ROWS))
         if all(_blank(cell.value) for cell in cells):
             continue
         if columns is None:

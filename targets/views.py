@@ -44,6 +44,7 @@ from targets.selectors import (
     revisions,
     status_counts,
     target_breakdown,
+    target_breakdowns,
     target_get,
     task_get,
     task_summaries,
@@ -301,8 +302,8 @@ def _scorecard(city: Region, year: int) -> tuple[list[display.RowView], int]:
     no other read of actuals)."""
     allocations = {(a.target_id, a.year): a for a in Allocation.objects.filter(region=city)}
     rows, total = [], 0
-    for plan_target in Target.objects.select_related("task").order_by("task", "position"):
-        ranked = target_breakdown(target=plan_target, year=year).cities
+    for breakdown in target_breakdowns(year=year):
+        plan_target, ranked = breakdown.province.target, breakdown.cities
         index, row = next((i, r) for i, r in enumerate(ranked, 1) if r.region.code == city.code)
         key = year if plan_target.kind == Target.Kind.PER_YEAR else 0
         allocation = allocations.get((plan_target.code, key))

@@ -433,13 +433,29 @@ def test_per_year_of_a_past_year_is_decided_by_its_final_value(bound, final, sta
     assert result.time_elapsed == 1.0
 
 
-def test_per_year_of_a_past_year_without_its_final_value_uses_the_forecast():
-    # only the first three quarters were reported: the trend to the year end decides
+def test_per_year_of_a_past_year_without_its_final_value_is_off_track_on_what_was_reported():
+    # only the first three quarters were reported: the year is over, the trend no longer counts
     result = yearly(
         points((date(2025, 9, 30), 9_000.0)), year=2025, as_of=date(2026, 2, 1), target=10_000.0
     )
-    assert result.status is Status.ON_TRACK
-    assert result.forecast.value > 10_000.0
+    assert result.status is Status.OFF_TRACK
+    assert result.reason.startswith("The period ended with 9,000")
+    assert result.forecast.value > 10_000.0  # shown, but not what decides
+
+
+def test_a_share_measured_per_year_has_its_forecast_capped_at_100():
+    result = progress(
+        kind="per_year",
+        percent=True,
+        bound="at_least",
+        target=10.0,
+        baseline=None,
+        points=points((date(2026, 1, 31), 60.0)),
+        year=2026,
+        as_of=date(2026, 2, 1),
+    )
+    assert result.forecast.value == 100.0
+    assert result.status is Status.ACHIEVED
 
 
 @pytest.mark.parametrize(

@@ -186,7 +186,11 @@ def test_a_snapshot_finished_after_midnight_on_new_years_day_gives_the_new_years
     )
 
     series = actuals.monitoring_series(
-        target(COVERAGE), snapshot=snapshot, region_codes=["32"], year=2026
+        target(COVERAGE),
+        snapshot=snapshot,
+        cells=actuals.cells_load(snapshot=snapshot, year=2026),
+        region_codes=["32"],
+        year=2026,
     )
 
     assert [(o.year, o.at, o.value) for o in series["32"]] == [

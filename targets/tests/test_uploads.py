@@ -556,3 +556,22 @@ def test_reading_takes_the_same_few_queries_for_any_number_of_rows(
         )
 
     assert sheet.rows == 280
+
+
+def test_a_sheet_with_too_many_rows_blank_ones_included_is_refused_unread(plan, people):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(list(HEADER))
+    sheet.cell(row=uploads.MAX_SHEET_ROWS + 5, column=1, value="")  # formatted far down
+    sheet.cell(row=uploads.MAX_SHEET_ROWS + 5, column=2).number_format = "0.00"
+    sheet.cell(row=uploads.MAX_SHEET_ROWS + 6, column=8, value=1)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    before = Report.objects.count()
+
+    outcome = upload(buffer.getvalue(), people["miit"])
+
+    assert [p.message for p in outcome.problems] == [
+        uploads.TOO_MANY_SHEET_ROWS.format(limit=uploads.MAX_SHEET_ROWS)
+    ]
+    assert Report.objects.count() == before
