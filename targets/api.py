@@ -11,14 +11,16 @@ pages show.
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from accounts.models import OFFICIAL_ROLES
 from core.api_access import api_require_role
 from frameworks.schemas import ErrorOut
+from targets import display
 from targets.selectors import (
     PLAN_YEARS,
     TargetRow,
@@ -30,6 +32,7 @@ from targets.selectors import (
 
 router = Router(tags=["targets"])
 FORBIDDEN = "您的角色无权查看规划目标进展 (Your role may not read the plan's progress)"
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")  # a target code (models.Target.code is a SlugField)
 
 
 class YearQuery(Schema):
@@ -78,7 +81,10 @@ class ProgressOut(Schema):
 
 
 class CityRowOut(ProgressRowOut):
-    rank: int | None = Field(description="by completion, then actual; null without completion")
+    rank: int | None = Field(
+        description="by completion, then actual (equal figures share a rank); null without "
+        "completion"
+    )
     region_code: str
     region_name: str
 
@@ -92,7 +98,7 @@ class CitiesOut(Schema):
 
 
 def _row_out(row: TargetRow) -> dict[str, Any]:
-    result, target, latest = row.progress, row.target, row.latest
+    result, target, latest = row.progress, row.target, display.current(row)
     outlook = result.forecast
     return {
         "code": target.code,
@@ -145,19 +151,19 @@ def progress(request: HttpRequest, query: Query[YearQuery]) -> Any:
 def cities(request: HttpRequest, code: str, query: Query[YearQuery]) -> Any:
     api_require_role(request, "targets-cities", OFFICIAL_ROLES, FORBIDDEN)
     year = query.year or default_year()
+    if not SLUG.fullmatch(code):  # a NUL byte, which PostgreSQL refuses in a query
+        raise Http404
     breakdown = target_breakdown(target=target_get(code=code), year=year)
-    ranked, rank = [], 0
-    for row in breakdown.cities:
-        has_rank = row.progress.completion is not None
-        rank += has_rank
-        ranked.append(
-            {
-                **_row_out(row),
-                "rank": rank if has_rank else None,
-                "region_code": row.region.code,
-                "region_name": row.region.name,
-            }
-        )
+    ranks = display.ranks(breakdown.cities, completion_only=True)
+    ranked = [
+        {
+            **_row_out(row),
+            "rank": rank,
+            "region_code": row.region.code,
+            "region_name": row.region.name,
+        }
+        for row, rank in zip(breakdown.cities, ranks, strict=True)
+    ]
     return {
         "year": year,
         "code": code,

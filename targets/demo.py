@@ -162,7 +162,8 @@ def _city_reports(
     return n
 
 
-def _work_plans(cities: list[Region], targets: list[Target], year: int) -> int:
+def _work_plans(cities: list[Region], year: int, *, current: bool) -> int:
+    """Every city's plan for `year`, submitted; in the current year 徐州 keeps a draft."""
     n = 0
     for city in cities:
         by = User.objects.filter(role=Role.CITY, region=city, is_active=True).order_by("pk").first()
@@ -179,7 +180,7 @@ def _work_plans(cities: list[Region], targets: list[Target], year: int) -> int:
             commitments=commitments,
             by=by,
         )
-        if city.code != "3203":  # 徐州 keeps its plan as a draft
+        if not (current and city.code == "3203"):
             services.work_plan_submit(plan=plan, by=by)
         n += 1
     return n
@@ -209,5 +210,6 @@ def demo_targets(*, seed: int, today: datetime.date | None = None) -> DemoTarget
                 )
     reports = _province_reports(targets, province, today, rng)
     reports["city"] = _city_reports(targets, cities, today, rng)
-    plans = _work_plans(cities, targets, min(today.year, 2027))
+    last = min(today.year, 2027)
+    plans = sum(_work_plans(cities, year, current=year == last) for year in range(2025, last + 1))
     return DemoTargetsResult(allocations=allocations, reports=reports, work_plans=plans)

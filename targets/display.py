@@ -8,6 +8,7 @@ Formatting only: every figure comes from the selectors, nothing is computed from
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,8 +16,10 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from targets.actuals import Observation
 from targets.models import Allocation, PlanTask, Target
 from targets.progress import PLAN_END, PLAN_START
+from targets.reasons import reason_text
 from targets.selectors import TargetRow, TaskSummary
 
 PART_TITLES = {
@@ -58,6 +61,16 @@ def number(value: float | None, unit: str = "") -> str:
     return f"{_digits(value, 2)} {unit}".strip()
 
 
+def number_below(value: float | None, goal: float | None, unit: str = "") -> str:
+    """`number`, except that a value below `goal` is cut, not rounded, where rounding would make
+    it read as the goal: 59.97 % of 60 % is "59.9%", not "60%" (the target is not reached)."""
+    text = number(value, unit)
+    if value is None or goal is None or value >= goal or text != number(goal, unit):
+        return text
+    scale = 10 ** (1 if unit == "%" else 2)
+    return number(math.floor(value * scale) / scale, unit)
+
+
 def estimate(value: float, unit: str = "") -> str:
     """A forecast figure: one decimal for shares and small numbers, none from 100 up."""
     places = 0 if unit != "%" and abs(value) >= 100 else 1
@@ -65,8 +78,37 @@ def estimate(value: float, unit: str = "") -> str:
 
 
 def percent(share: float | None) -> float | None:
-    """A share (0.482) as a percentage rounded for display (48.2)."""
-    return None if share is None else round(100 * share, 1)
+    """A share (0.482) as a percentage rounded for display (48.2); below 1, never 100 (0.9996
+    is 99.9: a completion short of the target does not read as complete)."""
+    if share is None:
+        return None
+    value = round(100 * share, 1)
+    return min(value, 99.9) if share < 1 else value
+
+
+def current(row: TargetRow) -> Observation | None:
+    """The row's latest figure that counts for its year: a per-year target's figure of an
+    earlier year is not this year's actual (the page, the ranking and the exports show none)."""
+    latest = row.latest
+    per_year = row.target.progress_kind == Target.Kind.PER_YEAR
+    if latest is None or (per_year and latest.year != row.year):
+        return None
+    return latest
+
+
+def ranks(rows: Sequence[TargetRow], *, completion_only: bool = False) -> list[int | None]:
+    """Competition ranks (1, 1, 3) of the rows by completion, then by actual: rows with the same
+    figures share a rank. A row without a figure for its year has no rank; with
+    `completion_only` (the API, the workbook), neither has a row without a completion."""
+    keys: list[tuple[int, float, float] | None] = []
+    for row in rows:
+        figure, completion = current(row), row.progress.completion
+        if figure is None or (completion_only and completion is None):
+            keys.append(None)
+        else:
+            keys.append((0 if completion is not None else 1, -(completion or 0.0), -figure.value))
+    ranked = [key for key in keys if key is not None]
+    return [None if k is None else 1 + sum(1 for other in ranked if other < k) for k in keys]
 
 
 def goal(target: Target, value: float | None, *, whole_range: bool = True) -> str:
@@ -130,6 +172,7 @@ class RowView:
     forecast_title: str
     rank: int | None = None
     origin: str = ""
+    figure: Observation | None = None  # the actual's observation (display.current)
 
     @property
     def target(self) -> Target:
@@ -141,7 +184,7 @@ class RowView:
 
 
 def _actual_title(row: TargetRow) -> str:
-    latest = row.latest
+    latest = current(row)
     if latest is None or latest.numerator is None or row.target.unit != "%":
         return ""
     return f"{number(latest.numerator)} / {number(latest.denominator)}"
@@ -167,11 +210,12 @@ def origin_text(row: TargetRow, allocations: dict[str, str]) -> str:
 
 def row_view(row: TargetRow, *, rank: int | None = None, origin: str = "") -> RowView:
     source, detail = _source(row)
-    latest = row.latest
+    figure = current(row)
+    unit = row.target.unit
     return RowView(
         row=row,
         goal=goal(row.target, row.value, whole_range=row.region.level == "province"),
-        actual=number(latest.value, row.target.unit) if latest else "",
+        actual=number_below(figure.value, row.value, unit) if figure else "",
         actual_title=_actual_title(row),
         source=source,
         source_detail=detail,
@@ -179,11 +223,12 @@ def row_view(row: TargetRow, *, rank: int | None = None, origin: str = "") -> Ro
         elapsed=percent(row.progress.time_elapsed) or 0.0,
         status=row.status,
         status_label=str(STATUS_LABELS.get(row.status, row.status)),
-        reason=row.progress.reason,
+        reason=reason_text(row),
         forecast=forecast_text(row),
         forecast_title=_forecast_title(row),
         rank=rank,
         origin=origin,
+        figure=figure,
     )
 
 
@@ -280,8 +325,7 @@ def completion_chart(rows: Sequence[RowView]) -> dict[str, Any]:
     target value (the target is not split yet), their actual values instead."""
     completion = any(r.completion is not None for r in rows)
     values = [
-        r.completion if completion else _round(r.row.latest.value if r.row.latest else None)
-        for r in rows
+        r.completion if completion else _round(r.figure.value if r.figure else None) for r in rows
     ]
     actuals = not completion and any(v is not None for v in values)
     return {

@@ -16,6 +16,7 @@ from accounts.decorators import role_required
 from accounts.models import Role
 from audit.services import audit_record
 from core.types import AuthenticatedRequest
+from targets import display
 from targets.exports import (
     XLSX,
     evaluation_pack,
@@ -76,7 +77,16 @@ def print_report(request: AuthenticatedRequest) -> HttpResponse:
             task,
             status_label(task.status) if task.rows else "",
             [
-                (row, status_label(row.status), source_text(row), pack.evidence[row.target.code])
+                (
+                    row,
+                    status_label(row.status),
+                    source_text(row),
+                    pack.evidence[row.target.code],
+                    display.percent(row.progress.completion),
+                    display.percent(row.progress.time_elapsed),
+                    display.current(row),
+                    display.goal(row.target, row.value),
+                )
                 for row in task.rows
             ],
         )

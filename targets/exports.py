@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
@@ -30,9 +30,10 @@ from monitoring.models import CoverageSnapshot
 from monitoring.selectors import snapshot_current
 from registry.exports import cell_escape
 from registry.models import Region
-from targets import actuals, selectors
+from targets import actuals, display, selectors
 from targets.models import Report, Target, TargetRevision
 from targets.progress import ABOUT_SHARE, AT_RISK_SHARE, Status
+from targets.reasons import reason_text
 from targets.selectors import Breakdown, TargetRow, TaskSummary
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -191,18 +192,21 @@ def _yes_no(value: bool) -> str:
 # --- evidence ----------------------------------------------------------------------------------
 
 
-def _counted_report_ids(row: TargetRow, year: int) -> list[int]:
+def _counted_report_ids(
+    row: TargetRow, year: int, *, codes: list[str], approved: dict[str, list[Report]]
+) -> list[int]:
     """The approved reports the row's actual is made of: the report behind the latest value, or
-    for a sum of the cities each city's latest report up to that date."""
-    latest = row.latest
+    for a sum of the cities (`codes`) each city's latest report up to that date (none for a
+    per-year target without a figure for the year). `approved`: actuals.approved_reports_load,
+    read once for every row."""
+    latest = display.current(row)
     if latest is None:
         return []
     if row.source in ("report", "lowest_city"):
         return [latest.report_id] if latest.report_id is not None else []
     if row.source != "report_sum":
         return []
-    codes = [city.code for city in selectors.cities()]
-    reports = actuals.approved_reports_load(year=year).get(row.target.code, [])
+    reports = approved.get(row.target.code, [])
     series = actuals.report_series(reports, region_codes=codes, year=year)
     per_year = row.target.kind == Target.Kind.PER_YEAR
     ids = []
@@ -253,7 +257,12 @@ def _evidence(
 ) -> dict[str, list[str]]:
     """Target code → evidence lines: computed targets name the snapshot, reported targets list
     their counted approved reports with evidence file names and descriptions."""
-    counted = {row.target.code: _counted_report_ids(row, year) for row in rows}
+    codes = [city.code for city in selectors.cities()]
+    approved = actuals.approved_reports_load(year=year)
+    counted = {
+        row.target.code: _counted_report_ids(row, year, codes=codes, approved=approved)
+        for row in rows
+    }
     ids = {pk for values in counted.values() for pk in values}
     reports = {
         r.pk: r
@@ -318,6 +327,7 @@ PROGRESS_HEADER = (
     "置信水平 (level)",
     "预测方法 (method)",
     "已核实 (verified)",
+    "目标表述 (target as stated)",
 )
 
 
@@ -331,8 +341,15 @@ def source_text(row: TargetRow) -> str:
     return source
 
 
+def _reason(row: TargetRow) -> str:
+    """The status reason in Chinese, then in English (the pack is bilingual)."""
+    with translation.override("zh-hans"):
+        chinese = reason_text(row)
+    return f"{chinese}\n{row.progress.reason}"
+
+
 def _progress_row(row: TargetRow, pack: EvaluationPack) -> list[Any]:
-    target, result, latest = row.target, row.progress, row.latest
+    target, result, latest = row.target, row.progress, display.current(row)
     outlook = result.forecast
     source = source_text(row)
     return [
@@ -351,13 +368,14 @@ def _progress_row(row: TargetRow, pack: EvaluationPack) -> list[Any]:
         result.completion,
         result.time_elapsed,
         status_label(result.status),
-        result.reason,
+        _reason(row),
         outlook.value if outlook else None,
         outlook.low if outlook else None,
         outlook.high if outlook else None,
         outlook.level if outlook else None,
         METHOD_LABELS.get(outlook.method, outlook.method) if outlook else "",
         _yes_no(target.verified),
+        display.goal(target, row.value),
     ]
 
 
@@ -389,10 +407,9 @@ CITY_HEADER = (
 
 def _city_rows(pack: EvaluationPack) -> Iterable[list[Any]]:
     for breakdown in pack.breakdowns:
-        rank = 0
-        for row in breakdown.cities:
-            ranked = row.progress.completion is not None
-            rank += ranked
+        ranks = display.ranks(breakdown.cities, completion_only=True)
+        for row, rank in zip(breakdown.cities, ranks, strict=True):
+            figure = display.current(row)
             yield [
                 row.target.code,
                 row.target.name_zh,
@@ -402,10 +419,10 @@ def _city_rows(pack: EvaluationPack) -> Iterable[list[Any]]:
                 row.value,
                 ORIGIN_LABELS.get(row.value_origin, row.value_origin),
                 row.progress.actual,
-                row.latest.at if row.latest else None,
+                figure.at if figure else None,
                 row.progress.completion,
                 status_label(row.progress.status),
-                rank if ranked else None,
+                rank,
             ]
 
 

@@ -444,7 +444,8 @@ def _completion(*, kind: str, actual: float, target: float, baseline: float | No
     return max((actual - base) / needed, 0.0)
 
 
-def _meets(value: float, *, bound: str, target: float) -> bool:
+def meets(value: float, *, bound: str, target: float) -> bool:
+    """Does `value` meet `target` under `bound`: ≥ target, or ≥ 95 % of it for "about"."""
     return value >= (ABOUT_SHARE * target if bound == "about" else target)
 
 
@@ -452,7 +453,7 @@ def _status(check: _Check, *, over: bool) -> tuple[Status, str]:
     c, goal = check, _goal(check)
     done, elapsed = _share(c.completion), _share(c.elapsed)
     outlook = _outlook(c.outlook)
-    if _meets(c.actual, bound=c.bound, target=c.target):
+    if meets(c.actual, bound=c.bound, target=c.target):
         text = f"Actual {_num(c.actual)} meets the target of {goal}: completion {done}"
         return Status.ACHIEVED, f"{text} with {elapsed} of time elapsed; {outlook}."
     if over:
@@ -462,9 +463,9 @@ def _status(check: _Check, *, over: bool) -> tuple[Status, str]:
     if c.completion is not None and c.completion >= c.elapsed:
         text = f"Completion {done} is not behind the {elapsed} of time elapsed; {outlook}"
         return Status.ON_TRACK, f"{text} for a target of {goal}."
-    if _meets(c.outlook.value, bound=c.bound, target=c.target):
+    if meets(c.outlook.value, bound=c.bound, target=c.target):
         return Status.ON_TRACK, f"{behind}, but {outlook}, meeting the target of {goal}."
-    if _meets(c.outlook.high, bound=c.bound, target=c.target):
+    if meets(c.outlook.high, bound=c.bound, target=c.target):
         text = f"{behind} and {outlook}, short of the target of {goal}"
         return Status.AT_RISK, f"{text}; only the interval's upper end reaches it."
     if c.completion is not None and c.completion >= AT_RISK_SHARE * c.elapsed:

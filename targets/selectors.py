@@ -317,8 +317,10 @@ class Breakdown:
 
 
 def _rank_key(row: TargetRow) -> tuple[int, float, float]:
+    """Completion first (regions without one last), then the actual that counts for the year."""
     completion = row.progress.completion
-    actual = row.latest.value if row.latest else -1.0
+    current = _current(row)
+    actual = current.value if current else -1.0
     return (0 if completion is not None else 1, -(completion or 0.0), -actual)
 
 

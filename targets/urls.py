@@ -4,19 +4,22 @@ from targets import export_views, report_views, views, workplan_views
 
 app_name = "targets"
 
+# Target codes are slugs and city codes digits: `slug` keeps anything else (a NUL byte, which
+# PostgreSQL refuses in a query) from reaching the database.
+
 urlpatterns: list = [
     # The plan, tasks, targets and city scorecards (targets/views.py)
     path("", views.overview, name="overview"),
     path("tasks/<int:number>/", views.task, name="task"),
-    path("targets/<str:code>/", views.target, name="target"),
-    path("targets/<str:code>/edit/", views.target_edit, name="target-edit"),
-    path("targets/<str:code>/allocate/", views.allocate, name="allocate"),
+    path("targets/<slug:code>/", views.target, name="target"),
+    path("targets/<slug:code>/edit/", views.target_edit, name="target-edit"),
+    path("targets/<slug:code>/allocate/", views.allocate, name="allocate"),
     path(
-        "targets/<str:code>/allocate/default/",
+        "targets/<slug:code>/allocate/default/",
         views.allocate_default,
         name="allocate-default",
     ),
-    path("cities/<str:code>/", views.city, name="city"),
+    path("cities/<slug:code>/", views.city, name="city"),
     # reporting, work plans, exports (targets/report_views.py, workplan_views.py, exports.py)
     path("reports/", report_views.reports, name="reports"),
     path("reports/template.xlsx", report_views.report_template, name="report-template"),

@@ -56,8 +56,10 @@ ALLOCATORS = (Role.PROVINCE, Role.CITY)
 
 
 def _year(request: HttpRequest) -> int:
-    value = request.GET.get("year", "")
-    return int(value) if value.isdigit() and int(value) in PLAN_YEARS else default_year()
+    """The plan year asked for; anything else (²: a digit int() refuses, 5,000 digits: more than
+    int() reads) is the current plan year."""
+    years = {str(year): year for year in PLAN_YEARS}
+    return years.get(request.GET.get("year", ""), default_year())
 
 
 def _own_city(user: User) -> Region | None:
@@ -89,21 +91,21 @@ def overview(request: AuthenticatedRequest) -> HttpResponse:
         "own_city": _own_city(request.user),
     }
     template = "targets/overview.html"
-    if request.headers.get("HX-Request"):
+    # htmx 2 restores a history entry missing from its cache with HX-Request too, and puts the
+    # answer in place of the whole body: that request gets the whole page.
+    if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
         template += "#plan-body"
     return render(request, template, context)
 
 
 def _ranked(rows: list[TargetRow], origins: dict[str, str] | None = None) -> list[display.RowView]:
-    """Rows in the selector's ranking order; a rank only for regions with data."""
-    return [
-        display.row_view(
-            r,
-            rank=i if r.latest is not None else None,
-            origin=display.origin_text(r, origins or {}),
-        )
-        for i, r in enumerate(rows, start=1)
+    """Rows in the selector's ranking order; a rank (ties share one) only for regions with a
+    figure for the year, which come first (a per-year figure of an earlier year is not one)."""
+    views = [
+        display.row_view(r, rank=rank, origin=display.origin_text(r, origins or {}))
+        for r, rank in zip(rows, display.ranks(rows), strict=True)
     ]
+    return sorted(views, key=lambda view: view.rank is None)
 
 
 def _block(target: Target, year: int, origins: dict[str, str] | None = None) -> dict[str, Any]:
@@ -159,15 +161,22 @@ def _origins(target: Target, year: int) -> dict[str, str]:
     return {a.region_id: _origin_words(a) for a in target.allocations.filter(year=key)}
 
 
-def _controls(user: User, target: Target, edit_form: TargetEditForm | None) -> dict[str, Any]:
-    """The edit form (province) and the allocation controls (province: cities; city: counties)."""
+def _controls(
+    user: User,
+    target: Target,
+    edit_form: TargetEditForm | None,
+    allocation_form: AllocationForm | None = None,
+) -> dict[str, Any]:
+    """The edit form (province) and the allocation controls (province: cities; city: counties);
+    a form sent back with errors is shown as it was filled in."""
     context: dict[str, Any] = {"edit_form": None, "allocation_form": None}
     if user.role == Role.PROVINCE:
         initial = TargetEditForm.initial_for(target)
         context["edit_form"] = edit_form or TargetEditForm(initial=initial)
     if user.role in ALLOCATORS and target.scope != Target.Scope.EACH_CITY:
         regions = _allocation_regions(user)
-        context["allocation_form"] = AllocationForm(target=target, regions=regions)
+        form = allocation_form or AllocationForm(target=target, regions=regions)
+        context["allocation_form"] = form
     return context
 
 
@@ -185,7 +194,10 @@ def _allocated(breakdown: Breakdown) -> dict[str, Any] | None:
 
 
 def _target_context(
-    request: AuthenticatedRequest, target: Target, edit_form: TargetEditForm | None = None
+    request: AuthenticatedRequest,
+    target: Target,
+    edit_form: TargetEditForm | None = None,
+    allocation_form: AllocationForm | None = None,
 ) -> dict[str, Any]:
     year, user = _year(request), request.user
     own_city = user.region if user.role == Role.CITY else None
@@ -201,8 +213,10 @@ def _target_context(
         "own_city": own_city,
         "counties": _ranked(counties, origins),
         "revisions": list(revisions(target=target)),
+        # the year switch leads to the target page, also from a form sent back with errors
+        "page_path": reverse("targets:target", kwargs={"code": target.code}),
         "part_title": display.PART_TITLES.get(target.task.part, ""),
-    } | _controls(user, target, edit_form)
+    } | _controls(user, target, edit_form, allocation_form)
 
 
 @role_required(*OFFICIAL_ROLES)
@@ -270,30 +284,32 @@ def allocate_default(request: AuthenticatedRequest, code: str) -> HttpResponseRe
 
 @require_POST
 @role_required(*ALLOCATORS)
-def allocate(request: AuthenticatedRequest, code: str) -> HttpResponseRedirect:
-    """Set one region's share by hand, with a reason."""
+def allocate(request: AuthenticatedRequest, code: str) -> HttpResponse:
+    """Set one region's share by hand, with a reason; errors are shown in the form, which keeps
+    what was typed."""
     plan_target = target_get(code=code)
     regions = _allocation_regions(request.user)
     form = AllocationForm(request.POST, target=plan_target, regions=regions)
-    if not form.is_valid():
-        messages.error(request, form.problems())
-        return redirect(_target_url(plan_target, _year(request)))
-    data = form.cleaned_data
-    region = next(r for r in regions if r.code == data["region"])
-    try:
-        allocation_set(
-            target=plan_target,
-            region=region,
-            year=data["year"],
-            value=data["value"],
-            reason=data["reason"],
-            by=request.user,
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("已设定%(region)s的分解目标。") % {"region": region.name})
-    return redirect(_target_url(plan_target, _year(request)))
+    if form.is_valid():
+        data = form.cleaned_data
+        region = next(r for r in regions if r.code == data["region"])
+        try:
+            allocation_set(
+                target=plan_target,
+                region=region,
+                year=data["year"],
+                value=data["value"],
+                reason=data["reason"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("已设定%(region)s的分解目标。") % {"region": region.name})
+            return redirect(_target_url(plan_target, _year(request)))
+    messages.error(request, form.problems())
+    context = _target_context(request, plan_target, allocation_form=form)
+    return render(request, "targets/target.html", context)
 
 
 def _scorecard(city: Region, year: int) -> tuple[list[display.RowView], int]:
@@ -304,11 +320,11 @@ def _scorecard(city: Region, year: int) -> tuple[list[display.RowView], int]:
     rows, total = [], 0
     for breakdown in target_breakdowns(year=year):
         plan_target, ranked = breakdown.province.target, breakdown.cities
-        index, row = next((i, r) for i, r in enumerate(ranked, 1) if r.region.code == city.code)
+        index = next(i for i, r in enumerate(ranked) if r.region.code == city.code)
+        row, rank = ranked[index], display.ranks(ranked)[index]
         key = year if plan_target.kind == Target.Kind.PER_YEAR else 0
         allocation = allocations.get((plan_target.code, key))
         origins = {city.code: _origin_words(allocation)} if allocation else {}
-        rank = index if row.latest is not None else None
         rows.append(display.row_view(row, rank=rank, origin=display.origin_text(row, origins)))
         total = len(ranked)
     return rows, total

@@ -52,7 +52,7 @@ def test_the_overview_shows_badges_and_a_task_draws_its_charts(page, world: Worl
     expect(badges).to_have_count(Target.objects.count())
     assert set(badges.all_inner_texts()) <= STATUS_LABELS
     coverage = page.locator("[data-testid=status-basic_factory_coverage]")
-    assert "forecast" in (coverage.get_attribute("title") or "")  # the reason, on hover
+    assert "预计" in (coverage.get_attribute("title") or "")  # the reason (forecast), on hover
     assert page.locator("[data-testid=count-no_data] .value").inner_text() != "0"
     _screenshot(page, "targets-overview.png")
 

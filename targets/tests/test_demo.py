@@ -142,6 +142,7 @@ def test_demo_splits_province_targets_over_the_cities_and_cities_write_work_plan
     assert sum(split.values_list("value", flat=True)) == target.value_2027
     assert WorkPlan.objects.filter(year=2026, status="submitted").count() == 12
     assert WorkPlan.objects.filter(year=2026, status="draft").count() == 1
+    assert WorkPlan.objects.filter(year=2025, status="submitted").count() == 13
 
 
 def test_demo_targets_adds_nothing_when_run_again(demo_province, db) -> None:

@@ -11,6 +11,25 @@
     parts: "targetBarOption",
   };
 
+  // ECharts' default axis tooltip is HTML with style attributes, which the Content Security
+  // Policy refuses (style-src has no 'unsafe-inline'): the axis tooltips here are plain lines,
+  // the category and series names escaped, the values through the chart's valueFormatter.
+  function plainAxisTooltip(option) {
+    var tooltip = option.tooltip;
+    if (!tooltip || tooltip.trigger !== "axis" || tooltip.formatter) {
+      return option;
+    }
+    var escape = echarts.format.encodeHTML;
+    var value = tooltip.valueFormatter || function (v) { return v; };
+    tooltip.formatter = function (params) {
+      var list = Array.isArray(params) ? params : [params];
+      return [escape(String(list[0].name))].concat(list.map(function (p) {
+        return escape(String(p.seriesName)) + "：" + escape(String(value(p.value)));
+      })).join("<br>");
+    };
+    return option;
+  }
+
   function draw(el) {
     var source = document.getElementById(el.dataset.source);
     var build = charts[builders[el.dataset.targetsChart]];
@@ -23,7 +42,7 @@
       el.style.height = Math.max(160, 50 + 24 * data.categories.length) + "px";
     }
     var chart = echarts.getInstanceByDom(el) || echarts.init(el);
-    chart.setOption(build(data), true);
+    chart.setOption(plainAxisTooltip(build(data)), true);
     el.dataset.ready = "1";
   }
 
