@@ -19,6 +19,7 @@ from recognition.selectors import (
     expert_assignment_list,
     queue_for_user,
 )
+from targets.selectors import home_summary
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Worklist:
     sheets_open: list[Any] = field(default_factory=list)
     assignments_active: int | None = None
     coverage: dict[str, Any] | None = None
+    targets: dict[str, Any] | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -46,6 +48,7 @@ class Worklist:
                 self.submitted_this_year,
                 self.assignments_active,
                 self.coverage,
+                self.targets,
             )
         )
 
@@ -119,6 +122,7 @@ def worklist_for_user(user: Any) -> Worklist:
             queue=queue_for_user(user=user),
             submitted_this_year=assessment_list_for_user(user=user).filter(year=year).count(),
             coverage=_coverage(user),
+            targets=home_summary(user=user),
         )
     if role == Role.EXPERT:
         return Worklist(

@@ -501,3 +501,45 @@ def above_scale_base(*, level: str = "city", parent: str | None = None) -> dict[
         count = (cell.figures or {}).get("above_scale", {}).get("enterprises", [0, 0])[0]
         base[cell.region_code] = int(count)
     return base
+
+
+def home_summary(*, user: Any, today: datetime.date | None = None) -> dict[str, Any] | None:
+    """What an official finds about the plan's targets on the home page: the status counts of
+    their region's targets this year (the province's, or their city's; a county official's city),
+    reports waiting for their review, their returned reports not yet corrected, and (a city) the
+    state of this year's work plan. None for other roles."""
+    role = getattr(user, "role", "")
+    if role not in OFFICIAL_ROLES or not getattr(user, "region_id", None):
+        return None
+    year = default_year(today)
+    ctx = context_for(year, today=today)
+    if role == Role.PROVINCE:
+        region = ctx.province
+    elif role == Role.CITY:
+        region = user.region
+    else:
+        region = user.region.parent
+    if region is None or region.level not in (Region.Level.PROVINCE, Region.Level.CITY):
+        return None
+    rows = plan_rows(year=year, region=region, ctx=ctx)
+    summary: dict[str, Any] = {"year": year, "region": region, "counts": status_counts(rows)}
+    summary["reviews"] = review_queue_for_user(user=user).count()
+    summary["returned"] = _returned_open(user)
+    if role == Role.CITY:
+        summary["work_plan"] = WorkPlan.objects.filter(region=region, year=year).first()
+    return summary
+
+
+def _returned_open(user: Any) -> int:
+    """`user`'s returned reports whose period has no newer report (nothing resubmitted yet)."""
+    returned = Report.objects.filter(submitted_by=user, status=Report.Status.REJECTED)
+    periods = set(returned.values_list("target_id", "region_id", "year", "quarter"))
+    if not periods:
+        return 0
+    answered = set(
+        Report.objects.filter(
+            target_id__in={p[0] for p in periods},
+            status__in=[Report.Status.SUBMITTED, Report.Status.APPROVED],
+        ).values_list("target_id", "region_id", "year", "quarter")
+    )
+    return len(periods - answered)
