@@ -157,3 +157,28 @@ def test_a_city_official_sees_only_the_own_city(page, world: World) -> None:  # 
     response = page.request.get("/monitoring/city/3205/export.xlsx")
     assert response.status == 404
     assert page.csp_errors == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_hovering_every_chart_keeps_the_content_security_policy(page, world: World) -> None:  # noqa: F811
+    """ECharts' default tooltips are HTML with style attributes, which style-src refuses: charts
+    without their own tooltip formatter draw the tooltip on the canvas instead
+    (static/js/charts/echarts_csp.js)."""
+    reference_data_load()
+    _province_snapshot()
+    _login(page, "province")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto("/monitoring/")
+    _ready(page)
+    charts = page.locator("[data-dashboard-chart]")
+    assert charts.count() >= 4
+    for index in range(charts.count()):
+        chart = charts.nth(index)
+        chart.scroll_into_view_if_needed()
+        box = chart.bounding_box()
+        if box is None or box["height"] < 20:
+            continue
+        for x, y in ((0.3, 0.3), (0.5, 0.5), (0.7, 0.6), (0.5, 0.8)):
+            page.mouse.move(box["x"] + box["width"] * x, box["y"] + box["height"] * y)
+            page.wait_for_timeout(120)
+    assert page.csp_errors == []
