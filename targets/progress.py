@@ -5,7 +5,7 @@ into `Point` values and plain numbers, calls `progress`, and stores or shows the
 
 - `time_elapsed` is 时序进度: the share of the target's period gone by.
 - `forecast` extends a linear trend through the actual values to the deadline, with a
-  Student t prediction interval (`t_quantile` is implemented here, there is no scipy).
+  Student t prediction interval (`scoring.special.t_quantile`, no SciPy).
 - `progress` compares 完成进度 (completion) with 时序进度 and the forecast and gives a `Status`
   with a one-sentence English reason.
 - `allocate` splits a provincial total over cities in proportion to weights (Hamilton method).
@@ -22,10 +22,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 from fractions import Fraction
-from statistics import NormalDist
 
 import numpy as np
 
+from scoring.special import t_quantile
 from targets.plan import BOUNDS, KINDS
 
 PLAN_START = date(2025, 1, 1)
@@ -181,38 +181,6 @@ def forecast(
     return Forecast(until, value, low, high, level, method, n_points)
 
 
-def t_quantile(p: float, *, df: float) -> float:
-    """The p-quantile of Student's t distribution with `df` degrees of freedom.
-
-    Solves F(t) = p by bisection, where F(t) = 1 − ½ · I_{df/(df+t²)}(df/2, ½) for t ≥ 0 and
-    I is the regularised incomplete beta function (continued fraction, modified Lentz); t is
-    symmetric, so t(1 − p) = −t(p). For df = ∞ (or above 10⁷) the standard normal quantile.
-    Accurate to about 1e-10.
-
-    Raises
-    ------
-    ValueError
-        p outside (0, 1) or df ≤ 0.
-    """
-    if not 0 < p < 1:
-        raise ValueError("p must be between 0 and 1")
-    if not df > 0:
-        raise ValueError("df must be positive")
-    if df > 1e7:
-        return NormalDist().inv_cdf(p)
-    if p < 0.5:
-        return -t_quantile(1 - p, df=df)
-    lo, hi = 0.0, 1.0
-    while _t_cdf(hi, df=df) < p:
-        lo, hi = hi, 2 * hi
-    for _ in range(200):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if _t_cdf(mid, df=df) < p else (lo, mid)
-        if hi - lo <= 1e-12 * hi:
-            break
-    return (lo + hi) / 2
-
-
 def progress(
     *,
     kind: str,
@@ -362,46 +330,6 @@ def _single_point(x: float, y: float, *, x_until: float) -> tuple[float, float, 
         return y, SINGLE_POINT_SPREAD * abs(y), "single_point"
     value = y * x_until / x
     return value, SINGLE_POINT_SPREAD * abs(value - y), "single_point"
-
-
-def _t_cdf(t: float, *, df: float) -> float:
-    """F(t) of Student's t for t ≥ 0."""
-    return 1.0 - 0.5 * _beta_regularised(df / 2, 0.5, df / (df + t * t))
-
-
-def _beta_regularised(a: float, b: float, x: float) -> float:
-    """I_x(a, b); the continued fraction converges for x < (a + 1) / (a + b + 2), else
-    I_x(a, b) = 1 − I_{1−x}(b, a)."""
-    if x <= 0:
-        return 0.0
-    if x >= 1:
-        return 1.0
-    if x > (a + 1) / (a + b + 2):
-        return 1.0 - _beta_regularised(b, a, 1.0 - x)
-    log_front = a * math.log(x) + b * math.log1p(-x) - math.log(a)
-    log_front += math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
-    return math.exp(log_front) * _beta_continued_fraction(a, b, x)
-
-
-def _beta_continued_fraction(a: float, b: float, x: float) -> float:
-    """The continued fraction of I_x(a, b) (Numerical Recipes §6.4), modified Lentz."""
-    tiny = 1e-300
-    c, d = 1.0, 1.0 / _not_zero(1.0 - (a + b) * x / (a + 1), tiny)
-    fraction = d
-    for m in range(1, 1000):
-        even = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m))
-        odd = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
-        for coefficient in (even, odd):
-            d = 1.0 / _not_zero(1.0 + coefficient * d, tiny)
-            c = _not_zero(1.0 + coefficient / c, tiny)
-            fraction *= c * d
-        if abs(c * d - 1.0) < 1e-15:
-            break
-    return fraction
-
-
-def _not_zero(value: float, tiny: float) -> float:
-    return value if abs(value) > tiny else tiny
 
 
 def _capped(outlook: Forecast, *, cap: float) -> Forecast:

@@ -21,6 +21,7 @@ import polars as pl
 from scoring.index._frame import Vector, column, require_columns
 from scoring.index.meta import IndexTree
 from scoring.index.pca import Matrix, PCAResult, pca
+from scoring.special import betainc
 
 METHODS = ("pearson", "spearman")
 
@@ -56,7 +57,7 @@ def correlation_pvalue(r: float, n: int) -> float:
         return 0.0
     df = n - 2
     t2 = r * r * df / (1 - r * r)
-    return _betainc(df / 2, 0.5, df / (df + t2))
+    return betainc(df / 2, 0.5, df / (df + t2))
 
 
 def correlation_matrix(
@@ -207,36 +208,3 @@ def _covariance(x: Vector, y: Vector) -> float:
 def _average_ranks(x: Vector) -> Vector:
     ranks = pl.Series(x).rank("average").cast(pl.Float64)
     return ranks.to_numpy().astype(np.float64)
-
-
-def _betainc(a: float, b: float, x: float) -> float:
-    r"""Regularised incomplete beta :math:`I_x(a, b)` by its continued fraction (modified
-    Lentz), using the symmetry :math:`I_x(a,b) = 1 - I_{1-x}(b,a)` where it converges faster."""
-    if x <= 0:
-        return 0.0
-    if x >= 1:
-        return 1.0
-    if x > (a + 1) / (a + b + 2):
-        return 1.0 - _betainc(b, a, 1.0 - x)
-    log_front = a * math.log(x) + b * math.log1p(-x) - math.log(a)
-    log_front += math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
-    return math.exp(log_front) * _beta_fraction(a, b, x)
-
-
-def _beta_fraction(a: float, b: float, x: float) -> float:
-    tiny, c, d = 1e-300, 1.0, 1.0 - (a + b) * x / (a + 1)
-    d = 1.0 / (d if abs(d) > tiny else tiny)
-    out = d
-    for m in range(1, 300):
-        for num in (
-            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
-            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
-        ):
-            d = 1.0 + num * d
-            d = 1.0 / (d if abs(d) > tiny else tiny)
-            c = 1.0 + num / c
-            c = c if abs(c) > tiny else tiny
-            out *= c * d
-        if abs(c * d - 1.0) < 1e-15:
-            break
-    return out

@@ -17,10 +17,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import User
 from assessments.tests import hostile
 from audit.models import AuditEvent
-from conftest import World, make_user
 from monitoring.tests.factories import make_snapshot
 from targets import services
 from targets.exports import SHEETS, progress_workbook
@@ -39,21 +38,6 @@ CODE, ACTUAL, AS_OF, SOURCE, EVIDENCE, STATUS = 1, 8, 9, 10, 11, 14
 def _media_and_clock(settings, tmp_path, time_machine):
     settings.MEDIA_ROOT = tmp_path / "media"
     time_machine.move_to(NOW, tick=False)
-
-
-@pytest.fixture
-def people(world: World) -> dict[str, User]:
-    users = dict(world.users)
-    for key, organisation in (("miit", "江苏省工业和信息化厅"), ("miit_2", "江苏省工业和信息化厅")):
-        users[key] = make_user(key, Role.PROVINCE, region=world.province, organisation=organisation)
-    users["city_q"] = make_user("city_q", Role.CITY, region=world.q)
-    return users
-
-
-@pytest.fixture
-def plan(world: World) -> World:
-    services.plan_load()
-    return world
 
 
 def figures(share: tuple[int, int], builds: int) -> dict:

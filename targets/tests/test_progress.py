@@ -18,7 +18,6 @@ from targets.progress import (
     allocate,
     forecast,
     progress,
-    t_quantile,
     time_elapsed,
 )
 
@@ -95,51 +94,6 @@ def test_time_elapsed_uses_the_given_period_for_plan_kinds():
 def test_time_elapsed_rejects_unknown_kind_or_reversed_period(kind, start, end):
     with pytest.raises(ValueError, match=r"kind|before"):
         time_elapsed(kind=kind, year=2025, as_of=PLAN_START, start=start, end=end)
-
-
-# --- the t quantile ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("p", "df", "table"),
-    [
-        (0.9, 1, 3.0777),
-        (0.9, 2, 1.8856),
-        (0.9, 3, 1.6377),
-        (0.9, 5, 1.4759),
-        (0.95, 10, 1.8125),
-        (0.975, 30, 2.0423),
-        (0.99, 2, 6.9646),
-        (0.995, 20, 2.8453),
-        (0.9, 120, 1.2886),
-        (0.9, math.inf, 1.2816),
-    ],
-)
-def test_t_quantile_matches_the_printed_table(p, df, table):
-    assert t_quantile(p, df=df) == pytest.approx(table, abs=5e-5)
-
-
-@pytest.mark.parametrize("p", [0.6, 0.8, 0.9, 0.99, 0.999])
-def test_t_quantile_matches_closed_forms_for_one_and_two_degrees_of_freedom(p):
-    assert t_quantile(p, df=1) == pytest.approx(math.tan(math.pi * (p - 0.5)), rel=1e-10)
-    two = (2 * p - 1) / math.sqrt(2 * p * (1 - p))
-    assert t_quantile(p, df=2) == pytest.approx(two, rel=1e-10)
-
-
-@pytest.mark.parametrize("df", [1, 4, 17.5])
-def test_t_quantile_is_symmetric_around_zero(df):
-    assert t_quantile(0.5, df=df) == pytest.approx(0.0, abs=1e-10)
-    assert t_quantile(0.1, df=df) == pytest.approx(-t_quantile(0.9, df=df), rel=1e-12)
-
-
-def test_t_quantile_approaches_the_normal_quantile_for_many_degrees_of_freedom():
-    assert t_quantile(0.9, df=1e6) == pytest.approx(1.2815516, abs=1e-5)
-
-
-@pytest.mark.parametrize(("p", "df"), [(0.0, 5), (1.0, 5), (0.9, 0), (0.9, -1)])
-def test_t_quantile_rejects_p_outside_the_unit_interval_or_non_positive_df(p, df):
-    with pytest.raises(ValueError, match=r"p must|df must"):
-        t_quantile(p, df=df)
 
 
 # --- forecast ---------------------------------------------------------------------------------

@@ -16,10 +16,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import Role, User
+from accounts.models import User
 from assessments.tests import hostile
 from audit.models import AuditEvent
-from conftest import World, make_user
 from targets import services, uploads
 from targets.models import Report, ReportEvidence, Target
 from targets.services import EVIDENCE_REQUIRED, NOT_PENDING, REJECT_NEEDS_NOTE, ReportInput
@@ -38,28 +37,6 @@ def _media_and_clock(settings, tmp_path, time_machine):
     """Files under tmp_path; today is 2026-11-28 (2026 Q1–Q3 have ended)."""
     settings.MEDIA_ROOT = tmp_path
     time_machine.move_to(NOW, tick=False)
-
-
-@pytest.fixture
-def people(world: World) -> dict[str, User]:
-    """The world's users, province officials of named departments and a second city's official."""
-    officials = {
-        "miit": "江苏省工业和信息化厅",
-        "miit_2": "江苏省工业和信息化厅（演示）",
-        "data": "江苏省数据局",
-        "finance": "江苏省财政厅",
-    }
-    users = dict(world.users)
-    for key, organisation in officials.items():
-        users[key] = make_user(key, Role.PROVINCE, region=world.province, organisation=organisation)
-    users["city_q"] = make_user("city_q", Role.CITY, region=world.q)
-    return users
-
-
-@pytest.fixture
-def plan(world: World) -> World:
-    services.plan_load()
-    return world
 
 
 def client_for(user: User | None) -> Client:

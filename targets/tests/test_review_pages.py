@@ -61,15 +61,6 @@ def plan(world: World, time_machine) -> CoverageSnapshot:
     return make_plan_snapshot()
 
 
-@pytest.fixture
-def people(world: World) -> dict[str, User]:
-    users = dict(world.users)
-    for key, organisation in (("miit", "江苏省工业和信息化厅"), ("telecom", "江苏省通信管理局")):
-        users[key] = make_user(key, Role.PROVINCE, region=world.province, organisation=organisation)
-    users["city_q"] = make_user("city_q", Role.CITY, region=world.q)
-    return users
-
-
 def _approved(code: str, region: Any, by: User, reviewer: User, value: float, **kw: Any) -> Report:
     target = Target.objects.select_related("task").get(code=code)
     kw.setdefault("evidence_text", "2026年二季度统计快报")

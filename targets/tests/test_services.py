@@ -9,11 +9,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.models import Role, User
+from accounts.models import User
 from assessments.tests import hostile
 from assessments.uploads import UploadRejected
 from audit.models import AuditEvent
-from conftest import World, make_user
 from targets import access, services
 from targets.models import (
     Allocation,
@@ -32,30 +31,6 @@ PARK_SHARE = "gigabit_park_share"  # task 8, a share (%)
 TRAININGS = "manufacturing_skill_trainings"  # task 19, per year
 DRILLS = "security_drills_per_city"  # task 14, every city, per year
 COMPUTED = "basic_factory_coverage"  # task 1, computed by the platform
-
-
-@pytest.fixture
-def people(world: World) -> dict[str, User]:
-    """The world's users plus province officials of named departments and a second city."""
-    officials = {
-        "miit": "江苏省工业和信息化厅",
-        "miit_2": "江苏省工业和信息化厅（演示）",
-        "data": "江苏省数据局",
-        "telecom": "江苏省通信管理局",
-        "finance": "江苏省财政厅",
-        "education": "江苏省教育厅",
-    }
-    users = dict(world.users)
-    for key, organisation in officials.items():
-        users[key] = make_user(key, Role.PROVINCE, region=world.province, organisation=organisation)
-    users["city_q"] = make_user("city_q", Role.CITY, region=world.q)
-    return users
-
-
-@pytest.fixture
-def plan(world: World) -> World:
-    services.plan_load()
-    return world
 
 
 def target(code: str) -> Target:

@@ -12,11 +12,10 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.models import Role, User
+from accounts.models import User
 from assessments.tests import hostile
 from assessments.uploads import MESSAGES
 from audit.models import AuditEvent
-from conftest import World, make_user
 from targets import services, uploads
 from targets.models import Report, Target
 from targets.services import ReportInput
@@ -40,24 +39,6 @@ EFLOPS = "intelligent_computing"  # task 9
 PARK_SHARE = "gigabit_park_share"  # task 8, a share; 省工业和信息化厅 cooperates
 DRILLS = "security_drills_per_city"  # every city
 COMPUTED = "basic_factory_coverage"
-
-
-@pytest.fixture
-def people(world: World) -> dict[str, User]:
-    users = dict(world.users)
-    for key, organisation in {
-        "miit": "江苏省工业和信息化厅",
-        "data": "江苏省数据局",
-        "education": "江苏省教育厅",
-    }.items():
-        users[key] = make_user(key, Role.PROVINCE, region=world.province, organisation=organisation)
-    return users
-
-
-@pytest.fixture
-def plan(world: World) -> World:
-    services.plan_load()
-    return world
 
 
 def line(code: str = RACKS, region: Any = "32", **cells: Any) -> list[Any]:

@@ -8,28 +8,14 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Role, User
+from accounts.models import User
 from audit.models import AuditEvent
-from conftest import World, make_user
 from targets import services
 from targets.models import Commitment, Target, WorkPlan
 
 PLATFORMS = "enterprise_platforms"  # cumulative, 200 by 2027
 TRAININGS = "security_trainings_per_city"  # each city, 1 a year
 RACKS = "standard_racks"
-
-
-@pytest.fixture
-def people(world: World) -> dict[str, User]:
-    users = dict(world.users)
-    users["city_q"] = make_user("city_q", Role.CITY, region=world.q)
-    return users
-
-
-@pytest.fixture
-def plan(world: World) -> World:
-    services.plan_load()
-    return world
 
 
 def client_for(user: User | None) -> Client:
