@@ -30,12 +30,14 @@ demo: install
 	$(ZHIGAI) migrate --no-input -v 0
 	$(ZHIGAI) load_reference_data
 	$(ZHIGAI) load_frameworks
+	$(ZHIGAI) load_scenarios
 	$(ZHIGAI) load_index_definitions
 	$(ZHIGAI) load_plan
 	$(ZHIGAI) collectstatic --no-input -v 0
 	ZHIGAI_DEMO=True $(ZHIGAI) generate_demo_data --enterprises $(DEMO_ENTERPRISES) --seed $(DEMO_SEED) --accounts var/demo-accounts.txt
 	$(ZHIGAI) generate_demo_assessments --seed $(DEMO_SEED)
 	$(ZHIGAI) generate_demo_applications --seed $(DEMO_SEED)
+	$(ZHIGAI) generate_demo_catalog --seed $(DEMO_SEED)
 	$(ZHIGAI) compute_coverage
 	$(ZHIGAI) generate_demo_targets --seed $(DEMO_SEED)
 	$(ZHIGAI) compute_devindex --year 2025 --publish

