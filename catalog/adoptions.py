@@ -17,6 +17,7 @@ in every section (assessments.selectors.diagnosis_is_confirmed).
 from __future__ import annotations
 
 import datetime
+import re
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.db.models.fields.json import KT
 from django.http import Http404
 from django.utils import timezone
 
@@ -258,25 +260,53 @@ def _total_percent(assessment: Assessment) -> float | None:
     return 100.0 * assessment.total / assessment.max_total
 
 
+# A top-level dimension code as it may appear in a JSON key path (no "__", no ".").
+ROOT_CODE = re.compile(r"[A-Za-z0-9-]+(?:_[A-Za-z0-9-]+)*")
+# Fields of a result that effects never read (the answers and the diagnosis notes are the bulk).
+HEAVY_RESULT_FIELDS = ("answers", "carried_from", "site_notes", "flags")
+
+
 def _follow_ups(adoptions: Sequence[Adoption]) -> dict[tuple[int, int], list[Assessment]]:
     """(enterprise id, framework id) → that pair's valid submitted results, oldest first (one
-    query plus one for the diagnoses' section reviews)."""
+    query plus one for the diagnoses' section reviews). The stored result itself is not loaded
+    (tens of kilobytes each): only the targeted dimensions' points and maxima, read in the query
+    (`percents` on each row)."""
     pairs = {(a.enterprise_id, a.baseline.framework_id) for a in adoptions}
     if not pairs:
         return {}
     q = Q()
     for enterprise_id, framework_id in pairs:
         q |= Q(enterprise_id=enterprise_id, framework_id=framework_id)
+    codes = sorted({c for a in adoptions for c in a.dimensions if ROOT_CODE.fullmatch(str(c))})
+    parts = {}
+    for i, code in enumerate(codes):
+        parts[f"dim_{i}_points"] = KT(f"result__nodes__{code}__points")
+        parts[f"dim_{i}_max"] = KT(f"result__nodes__{code}__max_points")
     found: dict[tuple[int, int], list[Assessment]] = {}
     rows = (
         Assessment.objects.filter(q, status=Assessment.Status.SUBMITTED)
-        .select_related("framework_version")
+        .annotate(**parts)
+        .defer("result", *HEAVY_RESULT_FIELDS)
         .prefetch_related("section_reviews")
         .order_by("submitted_at", "pk")
     )
     for row in rows:
         if _is_valid_result(row):
+            row.percents = _annotated_percents(row, codes)  # type: ignore[attr-defined]
             found.setdefault((row.enterprise_id, row.framework_id), []).append(row)
+    return found
+
+
+def _annotated_percents(row: Assessment, codes: Sequence[str]) -> dict[str, float]:
+    found = {}
+    for i, code in enumerate(codes):
+        points, most = getattr(row, f"dim_{i}_points"), getattr(row, f"dim_{i}_max")
+        try:
+            points, most = float(points), float(most)
+        except (TypeError, ValueError):
+            continue
+        if most:
+            found[code] = 100.0 * points / most
     return found
 
 
@@ -296,7 +326,9 @@ def _effect(adoption: Adoption, results: Sequence[Assessment]) -> AdoptionEffect
     )
     titles = result_dimensions(baseline)
     before = _percents(baseline)
-    after = _percents(follow_up) if follow_up is not None else {}
+    after = getattr(follow_up, "percents", None)
+    if after is None:
+        after = _percents(follow_up) if follow_up is not None else {}
     changes = tuple(
         DimensionChange(
             code=code,
@@ -351,7 +383,11 @@ def effect_summary(effects: Sequence[AdoptionEffect]) -> EffectSummary:
 
 
 def _active(q: Q) -> QuerySet[Adoption]:
-    return Adoption.objects.filter(q, withdrawn=False).select_related("baseline")
+    return (
+        Adoption.objects.filter(q, withdrawn=False)
+        .select_related("baseline")
+        .defer(*(f"baseline__{name}" for name in HEAVY_RESULT_FIELDS))
+    )
 
 
 def entry_effects(*, entry: Entry) -> EffectSummary:
