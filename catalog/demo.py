@@ -312,6 +312,10 @@ def _products(world: _World, kind: str, count: int) -> list[Planned]:
             world, kind, title, codes, branded=branded, **extra
         )
         data |= _product_text(world, name, str(Entry.Kind(kind).label))
+        if kind != Entry.Kind.TRAINING and k % 4:
+            # Most products are sold province-wide to every industry ("适用于离散和流程制造企业");
+            # one in four is listed for its provider's industries and regions only.
+            data |= {"industries": [], "regions": []}
         planned.append((provider, account, data))
     return planned
 
