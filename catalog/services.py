@@ -243,6 +243,18 @@ def _seg_ensure(entry: Entry) -> None:
         search.entry_reindex(entry)
 
 
+@transaction.atomic
+def _mark_published(obj: _M, *, by: User, action: str, **marks: Any) -> _M:
+    """The province's marks (featured, rating) on a published entry or provider profile."""
+    obj = _reload(obj)
+    if obj.status != Status.PUBLISHED:
+        raise ValidationError(NOT_PUBLISHED)
+    before = _state(obj)
+    for name, value in marks.items():
+        setattr(obj, name, value)
+    return _save_state(obj, by=by, action=action, before=before)
+
+
 def _save_state(obj: _M, *, by: User, action: str, before: dict[str, Any], note: str = "") -> _M:
     obj.full_clean()
     obj.save()
@@ -458,27 +470,14 @@ def entry_unpublish(*, entry: Entry, by: User, reason: str) -> Entry:
     return entry
 
 
-@transaction.atomic
 def entry_feature(*, entry: Entry, by: User, featured: bool) -> Entry:
     _require_moderator(by)
-    entry = _reload(entry)
-    if entry.status != Status.PUBLISHED:
-        raise ValidationError(NOT_PUBLISHED)
-    before = _state(entry)
-    entry.featured = bool(featured)
-    return _save_state(entry, by=by, action="catalog.entry_feature", before=before)
+    return _mark_published(entry, by=by, action="catalog.entry_feature", featured=bool(featured))
 
 
-@transaction.atomic
 def entry_rate(*, entry: Entry, by: User, rating: int | None) -> Entry:
     _require_moderator(by)
-    value = _rating(rating)
-    entry = _reload(entry)
-    if entry.status != Status.PUBLISHED:
-        raise ValidationError(NOT_PUBLISHED)
-    before = _state(entry)
-    entry.rating = value
-    return _save_state(entry, by=by, action="catalog.entry_rate", before=before)
+    return _mark_published(entry, by=by, action="catalog.entry_rate", rating=_rating(rating))
 
 
 # --- providers -------------------------------------------------------------------------------
@@ -673,27 +672,16 @@ def provider_unpublish(*, provider: Provider, by: User, reason: str) -> Provider
     return provider
 
 
-@transaction.atomic
 def provider_feature(*, provider: Provider, by: User, featured: bool) -> Provider:
     _require_moderator(by)
-    provider = _reload(provider)
-    if provider.status != Status.PUBLISHED:
-        raise ValidationError(NOT_PUBLISHED)
-    before = _state(provider)
-    provider.featured = bool(featured)
-    return _save_state(provider, by=by, action="catalog.provider_feature", before=before)
+    action = "catalog.provider_feature"
+    return _mark_published(provider, by=by, action=action, featured=bool(featured))
 
 
-@transaction.atomic
 def provider_rate(*, provider: Provider, by: User, rating: int | None) -> Provider:
     _require_moderator(by)
-    value = _rating(rating)
-    provider = _reload(provider)
-    if provider.status != Status.PUBLISHED:
-        raise ValidationError(NOT_PUBLISHED)
-    before = _state(provider)
-    provider.rating = value
-    return _save_state(provider, by=by, action="catalog.provider_rate", before=before)
+    action = "catalog.provider_rate"
+    return _mark_published(provider, by=by, action=action, rating=_rating(rating))
 
 
 @transaction.atomic
