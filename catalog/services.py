@@ -255,6 +255,28 @@ def _mark_published(obj: _M, *, by: User, action: str, **marks: Any) -> _M:
     return _save_state(obj, by=by, action=action, before=before)
 
 
+def _audit_update(
+    obj: Moderated,
+    *,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    changed: list[str],
+    by: User,
+) -> None:
+    """One audit row for an edit: the changed fields and the state (an edit may send it back to
+    draft)."""
+    after = after | _state(obj)
+    keys = [*changed, "status", "featured"]
+    audit_record(
+        action=action,
+        obj=obj,
+        before={k: before[k] for k in keys},
+        after={k: after[k] for k in keys},
+        actor=_actor(by),
+    )
+
+
 def _save_state(obj: _M, *, by: User, action: str, before: dict[str, Any], note: str = "") -> _M:
     obj.full_clean()
     obj.save()
@@ -354,14 +376,8 @@ def entry_update(*, entry: Entry, by: User, data: Mapping[str, Any]) -> Entry:
     entry.save()
     if scenarios is not None:
         entry.scenarios.set(Scenario.objects.filter(code__in=scenarios))
-    after |= _state(entry)
-    keys = [*changed, "status", "featured"]
-    audit_record(
-        action="catalog.entry_update",
-        obj=entry,
-        before={k: before[k] for k in keys},
-        after={k: after[k] for k in keys},
-        actor=_actor(by),
+    _audit_update(
+        entry, action="catalog.entry_update", before=before, after=after, changed=changed, by=by
     )
     search.entry_reindex(entry)
     return entry
@@ -597,14 +613,13 @@ def provider_update(*, provider: Provider, by: User, data: Mapping[str, Any]) ->
     if "name" in changed:  # the entries' search text holds the provider's name
         for entry in provider.entries.all():
             search.entry_reindex(entry)
-    after |= _state(provider)
-    keys = [*changed, "status", "featured"]
-    audit_record(
+    _audit_update(
+        provider,
         action="catalog.provider_update",
-        obj=provider,
-        before={k: before[k] for k in keys},
-        after={k: after[k] for k in keys},
-        actor=_actor(by),
+        before=before,
+        after=after,
+        changed=changed,
+        by=by,
     )
     search.provider_reindex(provider)
     return provider
